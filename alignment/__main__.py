@@ -1,0 +1,114 @@
+"""Command line: `python -m alignment <command> --config run.yaml`. No Django involved."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+from pathlib import Path
+
+import yaml
+
+from alignment import events
+from alignment.errors import TransientError, UserError
+
+
+def load_config(cls, path: str | None, overrides: list[str]):
+    data: dict = {}
+    if path:
+        try:
+            data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            raise UserError(f"cannot read config {path}: {exc}") from exc
+        if not isinstance(data, dict):
+            raise UserError(f"config {path} must be a mapping")
+    for item in overrides:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise UserError(f"override {item!r} must look like key=value")
+        data[key] = yaml.safe_load(value)
+    names = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - set(names))
+    if unknown:
+        raise UserError(f"unknown config keys: {', '.join(unknown)} (known: {', '.join(names)})")
+    try:
+        config = cls(**data)
+    except TypeError as exc:
+        raise UserError(str(exc)) from exc
+    for name, f in names.items():
+        value = getattr(config, name)
+        expected = type(f.default)
+        if expected is float and isinstance(value, int) and not isinstance(value, bool):
+            setattr(config, name, float(value))
+        elif not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+            raise UserError(f"{name} must be {expected.__name__}, got {value!r}")
+    return config
+
+
+def cmd_prepare_model(args) -> None:
+    from alignment.models import prepare_default_model
+
+    print(prepare_default_model(Path(args.models_dir) if args.models_dir else None))
+
+
+def cmd_sample(args) -> None:
+    from alignment.generation import load_backend
+    from alignment.models import resolve_model
+    from alignment.sampling import SampleConfig, read_prompts, sample
+
+    config = load_config(SampleConfig, args.config, args.set)
+    config.validate()
+    if not config.prompts:
+        raise UserError("prompts: a JSONL file of {key, prompt} records is required")
+    prompts = read_prompts(Path(config.prompts))
+    backend = load_backend(resolve_model(config.model))
+    out = sys.stdout if config.output == "-" or args.events else open(config.output, "w", encoding="utf-8")
+    done = 0
+    progress = None
+    if not args.events:
+        from tqdm import tqdm
+
+        progress = tqdm(total=len(prompts), unit="prompt", file=sys.stderr)
+    for batch in sample(backend, prompts, config):
+        done += len(batch) // config.n
+        if args.events:
+            events.records(batch)
+            events.progress(done, len(prompts), f"sampled {done}/{len(prompts)} prompts")
+        else:
+            for record in batch:
+                out.write(json.dumps(record) + "\n")
+            progress.update(len(batch) // config.n)
+    if progress:
+        progress.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m alignment")
+    sub = parser.add_subparsers(dest="command", required=True)
+    prep = sub.add_parser("prepare-model", help="convert the packaged SmolLM2 GGUF into a model folder")
+    prep.add_argument("--models-dir")
+    prep.set_defaults(func=cmd_prepare_model)
+    smp = sub.add_parser("sample", help="sample N responses per prompt from a JSONL file")
+    smp.add_argument("--config", help="YAML file with SampleConfig fields")
+    smp.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    smp.add_argument("--events", action="store_true", help="emit JSON events for a worker")
+    smp.set_defaults(func=cmd_sample)
+    args = parser.parse_args(argv)
+    try:
+        args.func(args)
+    except UserError as exc:
+        if getattr(args, "events", False):
+            events.error("user", str(exc))
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except TransientError as exc:
+        if getattr(args, "events", False):
+            events.error("transient", str(exc))
+        print(f"transient error: {exc}", file=sys.stderr)
+        return 75  # EX_TEMPFAIL
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,33 @@
+"""The line protocol a child process uses to report to the worker that started it.
+
+Each event is one JSON object on stdout; anything on stderr is a log line. The worker turns
+progress, metrics and records into database rows, so the child never needs Django.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+
+def emit(event: str, **payload: Any) -> None:
+    sys.stdout.write(json.dumps({"event": event, **payload}) + "\n")
+    sys.stdout.flush()
+
+
+def progress(done: int, total: int, message: str = "") -> None:
+    emit("progress", done=done, total=total, message=message)
+
+
+def metric(step: int, values: dict[str, float]) -> None:
+    emit("metric", step=step, values=values)
+
+
+def records(items: list[dict]) -> None:
+    emit("records", items=items)
+
+
+def error(kind: str, message: str) -> None:
+    """kind is "user" (do not retry) or "transient" (retry with backoff)."""
+    emit("error", kind=kind, message=message)

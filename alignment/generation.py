@@ -1,0 +1,121 @@
+"""Generation backends behind one small interface.
+
+A backend does two things: sample completions for chat prompts, and score the probability
+of given continuations. The transformers backend runs on CPU or GPU; a vLLM backend (GPU
+only) plugs in behind the same interface.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol, Sequence
+
+from alignment.errors import TransientError, UserError
+
+
+@dataclass(frozen=True)
+class SamplingParams:
+    temperature: float = 0.7
+    top_p: float = 0.9
+    max_new_tokens: int = 128
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class Completion:
+    text: str
+    finish_reason: str  # "stop" (end of turn) or "length" (hit max_new_tokens)
+    completion_tokens: int
+
+
+class Backend(Protocol):
+    name: str
+
+    def generate(
+        self, prompts: Sequence[str], n: int, params: SamplingParams
+    ) -> list[list[Completion]]: ...
+
+
+def configure_torch_threads() -> None:
+    """Torch on small CPU machines is far faster with one thread per process."""
+    import torch
+
+    threads = int(os.environ.get("OMP_NUM_THREADS") or 1)
+    torch.set_num_threads(max(1, threads))
+
+
+class TransformersBackend:
+    """Batched sampling with left padding and the model's chat template."""
+
+    def __init__(self, model_path: Path, device: str | None = None) -> None:
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        configure_torch_threads()
+        self.name = model_path.name
+        self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        dtype = torch.bfloat16 if self.device.startswith("cuda") else torch.float32
+        try:
+            self.tokenizer = AutoTokenizer.from_pretrained(model_path, padding_side="left")
+            self.model = AutoModelForCausalLM.from_pretrained(
+                model_path, dtype=dtype, use_safetensors=True, trust_remote_code=False
+            ).to(self.device)
+        except (OSError, ValueError) as exc:
+            raise UserError(f"cannot load model from {model_path}: {exc}") from exc
+        self.model.eval()
+        if self.tokenizer.pad_token is None:
+            self.tokenizer.pad_token = self.tokenizer.eos_token
+
+    def chat_text(self, prompt: str) -> str:
+        return self.tokenizer.apply_chat_template(
+            [{"role": "user", "content": prompt}], tokenize=False, add_generation_prompt=True
+        )
+
+    def generate(
+        self, prompts: Sequence[str], n: int, params: SamplingParams
+    ) -> list[list[Completion]]:
+        import torch
+
+        texts = [self.chat_text(p) for p in prompts]
+        batch = self.tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False)
+        batch = batch.to(self.device)
+        torch.manual_seed(params.seed)
+        do_sample = params.temperature > 0
+        try:
+            with torch.inference_mode():
+                out = self.model.generate(
+                    **batch,
+                    do_sample=do_sample,
+                    temperature=params.temperature if do_sample else None,
+                    top_p=params.top_p if do_sample else None,
+                    top_k=None,
+                    max_new_tokens=params.max_new_tokens,
+                    num_return_sequences=n,
+                    pad_token_id=self.tokenizer.pad_token_id,
+                )
+        except torch.OutOfMemoryError as exc:  # a smaller batch or a freer GPU may succeed
+            raise TransientError(f"out of memory while sampling: {exc}") from exc
+        new_tokens = out[:, batch["input_ids"].shape[1]:]
+        eos = self.tokenizer.eos_token_id
+        results: list[list[Completion]] = []
+        for i in range(len(prompts)):
+            row: list[Completion] = []
+            for j in range(n):
+                tokens = new_tokens[i * n + j].tolist()
+                stopped = eos in tokens or self.tokenizer.pad_token_id in tokens
+                length = next(
+                    (k for k, t in enumerate(tokens) if t in (eos, self.tokenizer.pad_token_id)),
+                    len(tokens),
+                )
+                text = self.tokenizer.decode(tokens[:length], skip_special_tokens=True).strip()
+                row.append(Completion(text, "stop" if stopped else "length", length))
+            results.append(row)
+        return results
+
+
+def load_backend(model_path: Path, backend: str = "auto") -> Backend:
+    if backend in ("auto", "transformers"):
+        return TransformersBackend(model_path)
+    raise UserError(f"unknown generation backend {backend!r} (this build has: transformers)")

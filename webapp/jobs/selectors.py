@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from webapp.jobs.models import Job
+
+LIST_FIELDS = (
+    "id", "kind", "queue", "status", "created_by__username", "created_at", "started_at", "finished_at",
+    "progress_done", "progress_total", "progress_message", "attempts", "max_attempts", "cancel_requested",
+)
+
+
+def recent_jobs(limit: int = 100, before: int | None = None):
+    qs = Job.objects.select_related("created_by").defer("config", "log", "result", "error")
+    if before:
+        qs = qs.filter(id__lt=before)
+    return list(qs.order_by("-id")[:limit])
+
+
+def duration(job: Job) -> timedelta | None:
+    if not job.started_at:
+        return None
+    return (job.finished_at or timezone.now()) - job.started_at
+
+
+def eta_seconds(job: Job) -> float | None:
+    """Remaining time, extrapolated from the rate so far in this run."""
+    if job.status != Job.Status.RUNNING or not job.progress_total or not job.progress_done or not job.started_at:
+        return None
+    elapsed = (timezone.now() - job.started_at).total_seconds()
+    remaining = job.progress_total - job.progress_done
+    return max(0.0, elapsed / job.progress_done * remaining)
+
+
+def job_state(job: Job) -> dict:
+    """What the live job page polls for."""
+    d = duration(job)
+    return {
+        "id": job.pk,
+        "kind": job.kind,
+        "status": job.status,
+        "progress_done": job.progress_done,
+        "progress_total": job.progress_total,
+        "progress_message": job.progress_message,
+        "percent": job.percent,
+        "eta_seconds": eta_seconds(job),
+        "duration_seconds": d.total_seconds() if d else None,
+        "attempts": job.attempts,
+        "max_attempts": job.max_attempts,
+        "cancel_requested": job.cancel_requested,
+        "error": job.error,
+        "log": job.log,
+        "result": job.result,
+        "created_by": job.created_by.username if job.created_by else None,
+        "created_at": job.created_at.isoformat(),
+    }
+
+
+def metrics_since(job: Job, after_step: int = -1) -> list[dict]:
+    return list(job.metrics.filter(step__gt=after_step).values("step", "name", "value").order_by("step", "name"))

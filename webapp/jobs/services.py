@@ -1,0 +1,57 @@
+"""What users do to jobs: launch, cancel, retry. Each call owns its transaction."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from webapp.jobs.engine import enqueue
+from webapp.jobs.models import Job
+
+QUEUES = ("default", "gpu")
+
+
+class JobStateError(Exception):
+    """The job is not in a state that allows the action (e.g. retrying a running job)."""
+
+
+@transaction.atomic
+def launch(kind: str, config: dict, user, queue: str = "default") -> Job:
+    if queue not in QUEUES:
+        raise ValueError(f"unknown queue {queue!r}")
+    job = Job.objects.create(
+        kind=kind, config=config, queue=queue, created_by=user, max_attempts=settings.JOB_MAX_ATTEMPTS
+    )
+    enqueue(job)
+    return job
+
+
+@transaction.atomic
+def cancel(job: Job) -> Job:
+    now = timezone.now()
+    # A queued job is cancelled on the spot; a running one is flagged and its worker stops
+    # within a heartbeat.
+    if Job.objects.filter(pk=job.pk, status=Job.Status.QUEUED).update(
+        status=Job.Status.CANCELLED, cancel_requested=True, finished_at=now
+    ):
+        pass
+    elif not Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING).update(cancel_requested=True):
+        raise JobStateError(f"job {job.pk} is {job.status}; only queued or running jobs can be cancelled")
+    job.refresh_from_db()
+    return job
+
+
+@transaction.atomic
+def retry(job: Job) -> Job:
+    """Run a failed or cancelled job again. Results are written with idempotent keys, so the
+    new run picks up where the last one stopped."""
+    if not Job.objects.filter(pk=job.pk, status__in=[Job.Status.FAILED, Job.Status.CANCELLED]).update(
+        status=Job.Status.QUEUED, cancel_requested=False, attempts=0, run_after=None,
+        finished_at=None, error="", lease=None,
+    ):
+        raise JobStateError(f"job {job.pk} is {job.status}; only failed or cancelled jobs can be retried")
+    job.refresh_from_db()
+    Job.objects.filter(pk=job.pk).update(log=job.log + "--- retried by user ---\n")
+    enqueue(job)
+    return job

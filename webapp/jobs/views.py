@@ -1,0 +1,57 @@
+from django.contrib import messages
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from webapp.accounts.roles import role_required
+from webapp.jobs import selectors, services
+from webapp.jobs.models import Job
+from webapp.prompts.selectors import response_page
+
+
+def job_list(request):
+    template = "jobs/_rows.html" if request.GET.get("partial") else "jobs/list.html"
+    return render(request, template, {"jobs": selectors.recent_jobs()})
+
+
+def job_detail(request, pk: int):
+    job = get_object_or_404(Job.objects.select_related("created_by"), pk=pk)
+    context = {"job": job, "state": selectors.job_state(job), "artifacts": job.artifacts.all()}
+    if job.kind == "sample_responses":
+        context.update(response_page(job, after=request.GET.get("after")))
+        if request.GET.get("partial") == "responses":
+            return render(request, "jobs/_responses.html", context)
+    return render(request, "jobs/detail.html", context)
+
+
+def job_state(request, pk: int):
+    job = get_object_or_404(Job.objects.select_related("created_by"), pk=pk)
+    try:
+        after = int(request.GET.get("after_step", -1))
+    except ValueError:
+        after = -1
+    return JsonResponse({**selectors.job_state(job), "metrics": selectors.metrics_since(job, after)})
+
+
+@require_POST
+@role_required("operator")
+def job_cancel(request, pk: int):
+    job = get_object_or_404(Job, pk=pk)
+    try:
+        services.cancel(job)
+        messages.info(request, f"Cancel requested for job {job.pk}.")
+    except services.JobStateError as exc:
+        messages.error(request, str(exc))
+    return redirect("job_detail", pk=pk)
+
+
+@require_POST
+@role_required("operator")
+def job_retry(request, pk: int):
+    job = get_object_or_404(Job, pk=pk)
+    try:
+        services.retry(job)
+        messages.info(request, f"Job {job.pk} queued again.")
+    except services.JobStateError as exc:
+        messages.error(request, str(exc))
+    return redirect("job_detail", pk=pk)

@@ -1,0 +1,19 @@
+from django import forms
+
+from alignment.models import DEFAULT_MODEL
+from webapp.prompts.models import PromptSet
+
+
+class SampleForm(forms.Form):
+    prompt_set = forms.ModelChoiceField(queryset=PromptSet.objects.all())
+    limit = forms.IntegerField(required=False, min_value=1, max_value=1_000_000,
+                               help_text="use only the first N prompts (blank: all)")
+    model = forms.CharField(initial=DEFAULT_MODEL, max_length=1024,
+                            help_text="the default model, a folder under the models directory, or an absolute path")
+    n = forms.IntegerField(initial=4, min_value=1, max_value=64, label="Responses per prompt (N)")
+    temperature = forms.FloatField(initial=0.7, min_value=0, max_value=5)
+    top_p = forms.FloatField(initial=0.9, min_value=0.01, max_value=1, label="Top-p")
+    max_new_tokens = forms.IntegerField(initial=128, min_value=1, max_value=8192)
+    seed = forms.IntegerField(initial=0, min_value=0, max_value=2**32 - 1)
+    batch_size = forms.IntegerField(initial=8, min_value=1, max_value=512)
+    queue = forms.ChoiceField(choices=[("default", "default (CPU)"), ("gpu", "gpu")], initial="default")

@@ -1,0 +1,29 @@
+from django.db.models import Count
+
+from webapp.prompts.models import Prompt, PromptSet, Response
+
+PAGE = 50
+
+
+def prompt_sets_with_counts():
+    return PromptSet.objects.annotate(prompt_count=Count("prompts")).order_by("-shipped", "name")
+
+
+def _after(raw) -> int:
+    try:
+        return max(0, int(raw or 0))
+    except ValueError:
+        return 0
+
+
+def prompt_page(prompt_set: PromptSet, after=None) -> dict:
+    """Keyset pagination by id: each page costs the same however deep it is."""
+    rows = list(Prompt.objects.filter(prompt_set=prompt_set, id__gt=_after(after)).order_by("id")[: PAGE + 1])
+    return {"prompts": rows[:PAGE], "next_after": rows[PAGE - 1].id if len(rows) > PAGE else None}
+
+
+def response_page(job, after=None) -> dict:
+    rows = list(
+        Response.objects.filter(job=job, id__gt=_after(after)).select_related("prompt").order_by("id")[: PAGE + 1]
+    )
+    return {"responses": rows[:PAGE], "next_after": rows[PAGE - 1].id if len(rows) > PAGE else None}

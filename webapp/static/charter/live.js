@@ -1,0 +1,81 @@
+// Live pages without a reload. Server-rendered fragments are escaped by Django templates;
+// JSON values are written with textContent, never as HTML.
+(function () {
+  "use strict";
+  const TERMINAL = ["succeeded", "failed", "cancelled"];
+
+  function pollFragments() {
+    document.querySelectorAll("[data-poll]").forEach(function (el) {
+      fetch(el.dataset.poll, { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.text() : null; })
+        .then(function (html) { if (html !== null) el.innerHTML = html; })
+        .catch(function () {});
+    });
+  }
+
+  function fmtSeconds(s) {
+    if (s === null || s === undefined) return "–";
+    s = Math.round(s);
+    const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
+    return (h ? h + "h " : "") + (h || m ? m + "m " : "") + sec + "s";
+  }
+
+  const configEl = document.getElementById("job-config");
+  if (configEl) {
+    document.getElementById("config-view").textContent = JSON.stringify(JSON.parse(configEl.textContent), null, 2);
+  }
+
+  const live = document.getElementById("job-live");
+  let lastStep = -1;
+  const series = {};
+
+  function drawMetrics(points) {
+    if (!points.length || typeof Plotly === "undefined") return;
+    points.forEach(function (p) {
+      (series[p.name] = series[p.name] || { x: [], y: [], name: p.name, mode: "lines+markers", type: "scatter" });
+      series[p.name].x.push(p.step); series[p.name].y.push(p.value);
+      lastStep = Math.max(lastStep, p.step);
+    });
+    const chart = document.getElementById("metrics-chart");
+    Plotly.react(chart, Object.values(series), {
+      margin: { t: 10, r: 10, b: 40, l: 50 }, height: 320, xaxis: { title: { text: "step" } },
+    }, { displaylogo: false, responsive: true });
+  }
+
+  function setField(name, value) {
+    const el = live.querySelector('[data-field="' + name + '"]');
+    if (el) el.textContent = value;
+    return el;
+  }
+
+  function pollJob() {
+    fetch(live.dataset.stateUrl + "?after_step=" + lastStep, { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (s) {
+        if (!s) return;
+        const status = setField("status", s.status);
+        status.className = "pill " + s.status;
+        setField("progress", s.progress_done + (s.progress_total ? "/" + s.progress_total : ""));
+        setField("eta", fmtSeconds(s.eta_seconds));
+        setField("duration", fmtSeconds(s.duration_seconds));
+        setField("attempts", s.attempts + "/" + s.max_attempts);
+        setField("message", s.progress_message);
+        const err = setField("error", s.error); err.hidden = !s.error;
+        const log = setField("log", s.log);
+        const fill = live.querySelector(".progress .fill");
+        if (fill) fill.style.width = (s.percent !== null ? s.percent : (s.status === "succeeded" ? 100 : 0)) + "%";
+        const label = live.querySelector(".progress span");
+        if (label) label.textContent = s.progress_done + (s.progress_total ? "/" + s.progress_total : "");
+        drawMetrics(s.metrics || []);
+        const wasActive = !TERMINAL.includes(live.dataset.initialStatus);
+        if (wasActive && TERMINAL.includes(s.status)) {
+          // Buttons and result tables depend on the final state: render them once, server side.
+          window.location.reload();
+        }
+      })
+      .catch(function () {});
+  }
+
+  if (document.querySelector("[data-poll]")) setInterval(pollFragments, 2000);
+  if (live) { pollJob(); if (!TERMINAL.includes(live.dataset.initialStatus)) setInterval(pollJob, 1500); }
+})();

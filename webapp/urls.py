@@ -1,0 +1,31 @@
+from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
+from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.urls import include, path
+
+from webapp.api import api
+
+
+@login_not_required
+def healthz(request):
+    return JsonResponse({"ok": True})
+
+
+def _api_urls():
+    # The API answers 401 itself instead of redirecting to the login page.
+    patterns, app_name, namespace = api.urls
+    for pattern in patterns:
+        pattern.callback.__dict__["login_required"] = False
+    return patterns, app_name, namespace
+
+
+urlpatterns = [
+    path("", lambda request: redirect("jobs"), name="home"),
+    path("healthz", healthz),
+    path("accounts/", include("webapp.accounts.urls")),
+    path("jobs/", include("webapp.jobs.urls")),
+    path("prompts/", include("webapp.prompts.urls")),
+    path("admin/", admin.site.urls),
+    path("api/", _api_urls()),
+]

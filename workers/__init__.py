@@ -1,0 +1,1 @@
+"""The bridge between Django and alignment/: the Celery app and thin tasks."""

@@ -1,0 +1,206 @@
+"""Runs one claimed job: heartbeat, cancel, child processes, and failure classification."""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import traceback
+from collections import deque
+from typing import Callable
+
+from django.conf import settings
+from django.db import close_old_connections, connection
+
+from alignment.errors import TransientError, UserError
+from webapp.jobs import engine
+from webapp.jobs.engine import LeaseLost
+from webapp.jobs.models import Job
+
+log = logging.getLogger(__name__)
+WORKER_NAME = f"{socket.gethostname()}:{os.getpid()}"
+
+
+class Cancelled(Exception):
+    pass
+
+
+class ChildCrashed(Exception):
+    """The child died without saying why (signal, OOM kill, segfault): a failed attempt."""
+
+
+class JobContext:
+    """What a job handler sees: its job, progress/log/metric reporting, and cancellation."""
+
+    def __init__(self, job: Job, lease) -> None:
+        self.job = job
+        self.lease = lease
+        self.cancel_event = threading.Event()
+        self.lost_event = threading.Event()
+        self._lines: list[str] = []
+        self._lock = threading.Lock()
+        self.child: subprocess.Popen | None = None
+        self.tail: deque[str] = deque(maxlen=40)
+
+    # reporting -------------------------------------------------------------------------
+    def log(self, line: str) -> None:
+        self.tail.append(line.rstrip("\n"))
+        with self._lock:
+            self._lines.append(line)
+
+    def drain_log(self) -> list[str]:
+        with self._lock:
+            lines, self._lines = self._lines, []
+        return lines
+
+    def progress(self, done: int, total: int | None, message: str = "") -> None:
+        engine.set_progress(self.job.pk, self.lease, done, total, message)
+
+    def metrics(self, step: int, values: dict[str, float]) -> None:
+        engine.add_metrics(self.job.pk, step, values)
+
+    def check_cancel(self) -> None:
+        if self.lost_event.is_set():
+            raise LeaseLost(self.job.pk)
+        if self.cancel_event.is_set():
+            raise Cancelled()
+
+    # child processes -------------------------------------------------------------------
+    def run_child(self, argv: list[str], on_event: Callable[[dict], None]) -> None:
+        """Run a child that speaks alignment.events on stdout; its stderr becomes the log."""
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")}
+        self.child = subprocess.Popen(
+            argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+            preexec_fn=_die_with_parent, cwd=settings.BASE_DIR,
+        )
+        pump = threading.Thread(target=self._pump_stderr, args=(self.child.stderr,), daemon=True)
+        pump.start()
+        error: dict | None = None
+        for line in self.child.stdout:
+            try:
+                event = json.loads(line)
+            except ValueError:
+                self.log(line)
+                continue
+            if event.get("event") == "error":
+                error = event
+            else:
+                on_event(event)
+        code = self.child.wait()
+        pump.join(timeout=5)
+        self.child = None
+        self.check_cancel()
+        if code == 0:
+            return
+        if error and error.get("kind") == "user":
+            raise UserError(error["message"])
+        if error and error.get("kind") == "transient":
+            raise TransientError(error["message"])
+        tail = "\n".join(list(self.tail)[-20:])
+        raise ChildCrashed(f"child process exited with code {code}; last log lines:\n{tail}")
+
+    def _pump_stderr(self, stream) -> None:
+        for line in stream:
+            self.log(line)
+
+    def kill_child(self) -> None:
+        child = self.child
+        if child and child.poll() is None:
+            child.kill()
+
+
+def _die_with_parent() -> None:
+    # If the worker is killed (even with SIGKILL) its child must not run on as an orphan.
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+class Heartbeat(threading.Thread):
+    def __init__(self, ctx: JobContext) -> None:
+        super().__init__(daemon=True, name=f"heartbeat-{ctx.job.pk}")
+        self.ctx = ctx
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        try:
+            while not self.stopped.wait(settings.JOB_HEARTBEAT_SECONDS):
+                self.beat()
+        finally:
+            connection.close()
+
+    def beat(self) -> None:
+        try:
+            if engine.heartbeat(self.ctx.job.pk, self.ctx.lease, self.ctx.drain_log()):
+                self.ctx.cancel_event.set()
+                self.ctx.kill_child()
+        except LeaseLost:
+            self.ctx.lost_event.set()
+            self.ctx.kill_child()
+        except Exception:  # a database hiccup must not kill the heartbeat
+            log.exception("heartbeat for job %s failed", self.ctx.job.pk)
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.join(timeout=10)
+
+
+def execute(job_id: int) -> str:
+    from workers.kinds import HANDLERS
+
+    close_old_connections()
+    lease = engine.claim(job_id, WORKER_NAME)
+    if lease is None:
+        return "not claimed"
+    job = Job.objects.get(pk=job_id)
+    ctx = JobContext(job, lease)
+    beat = Heartbeat(ctx)
+    beat.start()
+    outcome = "failed"
+    try:
+        handler = HANDLERS.get(job.kind)
+        if handler is None:
+            raise UserError(f"unknown job kind {job.kind!r}")
+        ctx.log(f"attempt {job.attempts} on {WORKER_NAME}")
+        result = handler(ctx)
+        ctx.check_cancel()
+        _flush(ctx)
+        engine.finish(job_id, lease, Job.Status.SUCCEEDED, result=result or {})
+        outcome = "succeeded"
+    except Cancelled:
+        _flush(ctx)
+        engine.finish(job_id, lease, Job.Status.CANCELLED, error="cancelled by user")
+        outcome = "cancelled"
+    except UserError as exc:
+        _flush(ctx)
+        engine.finish(job_id, lease, Job.Status.FAILED, error=str(exc))
+    except (TransientError, ChildCrashed) as exc:
+        _flush(ctx)
+        outcome = "retrying" if engine.fail_attempt(job_id, lease, str(exc)) else "failed"
+    except LeaseLost:
+        outcome = "lease lost"
+        log.warning("job %s was taken from this worker (heartbeat stale or reaped)", job_id)
+    except Exception:
+        _flush(ctx)
+        engine.finish(job_id, lease, Job.Status.FAILED, error=traceback.format_exc())
+    finally:
+        beat.stop()
+        ctx.kill_child()
+    return outcome
+
+
+def _flush(ctx: JobContext) -> None:
+    try:
+        engine.heartbeat(ctx.job.pk, ctx.lease, ctx.drain_log())
+    except LeaseLost:
+        raise
+    except Exception:
+        log.exception("could not flush the log of job %s", ctx.job.pk)
+
+
+def python_module(module: str, *args: str) -> list[str]:
+    return [sys.executable, "-m", module, *args]
