@@ -7,7 +7,10 @@ from django.shortcuts import get_object_or_404
 from ninja import NinjaAPI, Schema
 from ninja.security import django_auth
 
+from alignment.constitution import ConstitutionError
 from alignment.errors import UserError
+from webapp.constitutions.api import router as constitutions_router
+from webapp.constitutions.services import InUse, VersionConflict
 from alignment.models import DEFAULT_MODEL
 from webapp.accounts.roles import require
 from webapp.jobs import selectors, services
@@ -17,6 +20,7 @@ from webapp.prompts.selectors import prompt_sets_with_counts
 from webapp.prompts.services import launch_sampling
 
 api = NinjaAPI(title="Charter API", version="1", auth=django_auth)  # session auth checks CSRF
+api.add_router("/constitutions", constitutions_router)
 
 
 @api.exception_handler(PermissionDenied)
@@ -27,6 +31,23 @@ def forbidden(request, exc):
 @api.exception_handler(UserError)
 def user_error(request, exc):
     return api.create_response(request, {"detail": str(exc)}, status=400)
+
+
+@api.exception_handler(ConstitutionError)
+def invalid_constitution(request, exc):
+    return api.create_response(request, {"detail": "invalid constitution", "problems": exc.problems}, status=400)
+
+
+@api.exception_handler(VersionConflict)
+def version_conflict(request, exc):
+    return api.create_response(
+        request, {"detail": str(exc), "base_version": exc.base.number, "head_version": exc.head.number}, status=409
+    )
+
+
+@api.exception_handler(InUse)
+def in_use(request, exc):
+    return api.create_response(request, {"detail": str(exc)}, status=409)
 
 
 @api.exception_handler(services.JobStateError)

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "webapp.accounts",
     "webapp.jobs",
     "webapp.prompts",
+    "webapp.constitutions",
 ]
 
 MIDDLEWARE = [

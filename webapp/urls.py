@@ -26,6 +26,7 @@ urlpatterns = [
     path("accounts/", include("webapp.accounts.urls")),
     path("jobs/", include("webapp.jobs.urls")),
     path("prompts/", include("webapp.prompts.urls")),
+    path("constitutions/", include("webapp.constitutions.urls")),
     path("admin/", admin.site.urls),
     path("api/", _api_urls()),
 ]

@@ -40,6 +40,10 @@ class Job(models.Model):
     error = models.TextField(blank=True)
     log = models.TextField(blank=True, help_text="the tail of the job's log")
     result = models.JSONField(default=dict, blank=True)
+    constitution_version = models.ForeignKey(
+        "constitutions.ConstitutionVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="jobs",
+        help_text="the constitution version this job ran under, if any",
+    )
 
     class Meta:
         ordering = ["-id"]

@@ -41,6 +41,7 @@ class Command(BaseCommand):
         settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
         call_command("migrate", verbosity=0)
         call_command("load_prompt_sets")
+        call_command("load_constitutions")
         if not skip_model:
             from alignment.models import prepare_default_model
 
