@@ -14,15 +14,22 @@ _TOKENS = re.compile(r"\s+|[^\s]+")
 def word_diff(old: str, new: str) -> list[tuple[str, str]]:
     """[(op, text)] with op in {"same", "del", "ins"}, at word granularity."""
     a, b = _TOKENS.findall(old or ""), _TOKENS.findall(new or "")
+    codes = difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes()
     ops: list[tuple[str, str]] = []
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
-        if tag == "equal":
-            ops.append(("same", "".join(a[i1:i2])))
+    pending_del, pending_ins = [], []
+    for n, (tag, i1, i2, j1, j2) in enumerate(codes):
+        same = "".join(a[i1:i2])
+        # A lone space between two changes reads better as part of the change.
+        inside = 0 < n < len(codes) - 1 and not same.strip()
+        if tag == "equal" and not inside:
+            if pending_del or pending_ins:
+                ops += [("del", "".join(pending_del))] * bool(pending_del) + [("ins", "".join(pending_ins))] * bool(pending_ins)
+                pending_del, pending_ins = [], []
+            ops.append(("same", same))
         else:
-            if i2 > i1:
-                ops.append(("del", "".join(a[i1:i2])))
-            if j2 > j1:
-                ops.append(("ins", "".join(b[j1:j2])))
+            pending_del += a[i1:i2]
+            pending_ins += b[j1:j2]
+    ops += [("del", "".join(pending_del))] * bool(pending_del) + [("ins", "".join(pending_ins))] * bool(pending_ins)
     return ops
 
 

@@ -50,3 +50,8 @@ def test_my_additions_survive_their_removal_of_something_else(doc):
     mine.principles.append(Principle("kind", "comparison", "Kind", "Be kind.", fields={"comparison": "Which is kinder?"}))
     merged, conflicts = merge(doc, theirs, mine)
     assert conflicts == [] and [p.key for p in merged.principles] == ["helpful", "kind"]
+
+
+def test_word_diff_keeps_a_rewritten_sentence_in_one_piece():
+    assert word_diff("Prefer the more helpful answer.", "Their wording.") == [
+        ("del", "Prefer the more helpful answer."), ("ins", "Their wording.")]
