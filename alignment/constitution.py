@@ -78,10 +78,20 @@ class Constitution:
         return {"name": self.name, **self.content()}
 
     def to_yaml(self) -> str:
-        return yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True, width=100)
+        return yaml.dump(self.to_dict(), Dumper=_BlockDumper, sort_keys=False, allow_unicode=True, width=100)
 
     def of_kind(self, kind: str, enabled_only: bool = True) -> list[Principle]:
         return [p for p in self.principles if p.kind == kind and (p.enabled or not enabled_only)]
+
+
+class _BlockDumper(yaml.SafeDumper):
+    """Multi-line texts as literal blocks, so exported YAML reads like the files in principles/."""
+
+
+_BlockDumper.add_representer(
+    str,
+    lambda dumper, value: dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|" if "\n" in value else None),
+)
 
 
 def content_hash(content: dict) -> str:
@@ -123,7 +133,10 @@ class _Checker:
             self.fail(path, "contains HTML; write Markdown instead (HTML and scripts are not allowed)")
         if "\x00" in value:
             self.fail(path, "contains a NUL character")
-        return value.strip("\n") if "\n" in value.strip("\n") else value.strip()
+        # Browsers submit textareas with CRLF line ends; the content must not change with them.
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+        lines = [line.rstrip() for line in value.strip().split("\n")]
+        return "\n".join(lines)
 
     def unknown(self, data: dict, allowed: tuple, path: tuple) -> None:
         for key in data:

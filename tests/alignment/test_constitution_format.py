@@ -108,3 +108,14 @@ def test_the_name_is_identity_not_content():
     assert doc.content_hash() == renamed.content_hash()
     changed = from_yaml(GOOD.replace("**more helpful**", "**most helpful**"))
     assert changed.content_hash() != doc.content_hash()
+
+
+def test_browser_line_endings_and_trailing_spaces_do_not_change_the_content():
+    doc = from_yaml(GOOD.replace("text: Prefer the **more helpful** answer.", 'text: "Line one.  \\r\\nLine two.\\r\\n"'))
+    unix = from_yaml(GOOD.replace("text: Prefer the **more helpful** answer.", 'text: "Line one.\\nLine two."'))
+    assert doc.content_hash() == unix.content_hash()
+
+
+def test_exported_yaml_writes_multi_line_texts_as_blocks():
+    doc = from_yaml(GOOD.replace("text: Prefer the **more helpful** answer.", 'text: "Line one.\\nLine two."'))
+    assert "text: |-\n    Line one.\n    Line two.\n" in doc.to_yaml()

@@ -201,3 +201,13 @@ def test_script_in_every_text_field_stays_inert_on_every_page(client_as, make_us
                 *[f"/constitutions/{c.pk}/v2/preview/?method={m}" for m in ("rl_cai", "self_rewarding")]]:
         body = client.get(url).content.decode()
         assert SCRIPT not in body, url
+
+
+@pytest.mark.django_db
+def test_resubmitting_the_editor_unchanged_with_browser_line_endings_changes_nothing(client_as, make_user, doc):
+    doc.description = "Line one.\nLine two."
+    c = services.create(make_user("editor", "e4"), doc)
+    data = editor_post(doc, c.head_id) | {"description": "Line one.\r\nLine two.\r\n"}
+    body = client_as("editor").post(f"/constitutions/{c.pk}/edit/", data).content.decode()
+    assert "nothing changed since v1" in body
+    assert c.versions.count() == 1

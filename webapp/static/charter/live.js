@@ -37,9 +37,22 @@
       lastStep = Math.max(lastStep, p.step);
     });
     const chart = document.getElementById("metrics-chart");
-    Plotly.react(chart, Object.values(series), {
-      margin: { t: 10, r: 10, b: 40, l: 50 }, height: 320, xaxis: { title: { text: "step" } },
-    }, { displaylogo: false, responsive: true });
+    const placeholder = chart.querySelector("p.muted");
+    if (placeholder) placeholder.remove();
+    // One panel per metric: their scales differ (a loss and a rate do not share an axis).
+    const traces = Object.values(series).map(function (t, i) {
+      return Object.assign({}, t, { xaxis: i ? "x" + (i + 1) : "x", yaxis: i ? "y" + (i + 1) : "y" });
+    });
+    const layout = {
+      grid: { rows: traces.length, columns: 1, pattern: "independent" }, height: 60 + 200 * traces.length,
+      margin: { t: 20, r: 10, b: 40, l: 60 }, showlegend: false, annotations: [],
+    };
+    traces.forEach(function (t, i) {
+      const suffix = i ? String(i + 1) : "";
+      layout["yaxis" + suffix] = { title: { text: t.name } };
+      layout["xaxis" + suffix] = { title: { text: i === traces.length - 1 ? "step" : "" } };
+    });
+    Plotly.react(chart, traces, layout, { displaylogo: false, responsive: true });
   }
 
   function setField(name, value) {

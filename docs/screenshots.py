@@ -1,0 +1,75 @@
+"""Regenerate the README's screenshots against a fresh `make run` instance.
+
+    export CHARTER_DATA_DIR=var/screens CHARTER_MODELS_DIR=var/models
+    .venv/bin/python manage.py charter_run --bind 127.0.0.1:8010 &
+    .venv/bin/python docs/screenshots.py http://127.0.0.1:8010
+"""
+
+from __future__ import annotations
+
+import re
+import os
+import sys
+from pathlib import Path
+
+from playwright.sync_api import expect, sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+BASE = sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8000"
+OUT = ROOT / "docs" / "screenshots"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def main() -> None:
+    data_dir = Path(os.environ.get("CHARTER_DATA_DIR", ROOT / "var"))
+    password = (data_dir / "admin-password.txt").read_text().strip()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 860})
+        page.goto(f"{BASE}/accounts/login/")
+        page.fill("input[name=username]", "admin")
+        page.fill("input[name=password]", password)
+        page.click("button[type=submit]")
+
+        page.goto(f"{BASE}/prompts/sample/")
+        page.select_option("select[name=prompt_set]", label="Benign instructions")
+        for name, value in {"limit": "8", "n": "2", "max_new_tokens": "48", "batch_size": "2"}.items():
+            page.fill(f"input[name={name}]", value)
+        page.screenshot(path=OUT / "sample-form.png", full_page=True)
+        page.click("button[type=submit]")
+        page.wait_for_url(re.compile(r"/jobs/\d+/$"))
+        expect(page.locator("#job-live [data-field=status]")).to_have_text("succeeded", timeout=600_000)
+        page.screenshot(path=OUT / "job-detail.png", full_page=False)
+        page.goto(f"{BASE}/jobs/")
+        page.screenshot(path=OUT / "jobs.png")
+        page.goto(f"{BASE}/prompts/")
+        page.screenshot(path=OUT / "prompt-sets.png")
+
+        page.goto(f"{BASE}/constitutions/")
+        page.click("text=Helpful, honest, harmless (SALMON)")
+        page.screenshot(path=OUT / "constitution.png")
+        url = page.url
+        # A conflict: open the editor, let a second session save first, then save.
+        page.click("text=Edit YAML")
+        other = browser.new_page()
+        other.goto(f"{BASE}/accounts/login/")
+        other.fill("input[name=username]", "admin")
+        other.fill("input[name=password]", password)
+        other.click("button[type=submit]")
+        other.goto(url + "edit/")
+        other.locator("textarea[name='p-1-text']").fill("Prefer the response that actually solves the user's problem.")
+        other.fill("#id_message", "Sharpen helpfulness")
+        other.click("#save")
+        page.locator("textarea[name=yaml]").fill(
+            page.locator("textarea[name=yaml]").input_value().replace("impartial", "fair-minded", 1))
+        page.fill("input[name=message]", "My wording")
+        page.click("#save")
+        page.screenshot(path=OUT / "conflict.png", full_page=True)
+        page.click("#reapply")
+        page.goto(url + "diff/?a=1")
+        page.screenshot(path=OUT / "diff.png")
+        browser.close()
+
+
+if __name__ == "__main__":
+    main()
