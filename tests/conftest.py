@@ -127,6 +127,29 @@ def worker(start_worker):
     return start_worker()
 
 
+def race(fn, args_list: list[tuple]) -> list:
+    """Run fn once per args tuple, in threads released at the same instant; their results."""
+    import threading
+
+    from django.db import connection
+
+    barrier, results = threading.Barrier(len(args_list)), []
+
+    def run(*args):
+        barrier.wait()
+        try:
+            results.append(fn(*args))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=args) for args in args_list]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
 def wait_for(predicate, timeout: float = 120, interval: float = 0.25, message: str = "condition"):
     deadline = time.time() + timeout
     while time.time() < deadline:

@@ -1,12 +1,11 @@
 """The job state machine on a real database: claims, leases, backoff, the reaper."""
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
+from tests.conftest import race
 from webapp.jobs import engine, services
 from webapp.jobs.engine import LeaseLost
 from webapp.jobs.models import Job
@@ -19,19 +18,7 @@ def make_job(**fields):
 @pytest.mark.django_db(transaction=True)
 def test_two_racing_claims_give_exactly_one_lease():
     job = make_job()
-    barrier = threading.Barrier(2)
-    leases = []
-
-    def claim(name):
-        barrier.wait()
-        leases.append(engine.claim(job.pk, name))
-        connection.close()
-
-    threads = [threading.Thread(target=claim, args=(f"w{i}",)) for i in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    leases = race(engine.claim, [(job.pk, "w0"), (job.pk, "w1")])
     assert sum(lease is not None for lease in leases) == 1
     job.refresh_from_db()
     assert job.status == "running" and job.attempts == 1

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
 
@@ -42,7 +42,7 @@ def _doc(body):
 def _get(request, pk: int) -> Constitution:
     constitution = get_object_or_404(Constitution.objects.select_related("head", "owner"), pk=pk)
     if not services.can_view(request.user, constitution):
-        return get_object_or_404(Constitution, pk=-1)
+        raise Http404("no such constitution")
     return constitution
 
 
@@ -135,3 +135,16 @@ def fork(request, pk: int, number: int, body: ForkIn):
 @router.post("/{int:pk}/versions/{int:number}/restore")
 def restore(request, pk: int, number: int):
     return _version_out(services.restore(request.user, _version(_get(request, pk), number)))
+
+
+@router.delete("/{int:pk}/versions/{int:number}")
+def delete_version(request, pk: int, number: int):
+    """Only the latest version, only when nothing used it (409 otherwise)."""
+    services.delete_version(request.user, _version(_get(request, pk), number))
+    return {"deleted": number}
+
+
+@router.delete("/{int:pk}")
+def delete_constitution(request, pk: int):
+    services.delete_constitution(request.user, _get(request, pk))
+    return {"deleted": pk}

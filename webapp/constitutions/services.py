@@ -131,9 +131,9 @@ def fork(user, version: ConstitutionVersion, name: str, visibility: str = "team"
 
 
 def import_document(user, doc: Document, target: Constitution | None = None, base_version_id: int | None = None,
-                    message: str = "Imported from YAML") -> ConstitutionVersion:
+                    message: str = "Imported from YAML", visibility: str = "team") -> ConstitutionVersion:
     if target is None:
-        constitution = create(user, doc, message=message, action="import")
+        constitution = create(user, doc, message=message, visibility=visibility, action="import")
         return constitution.head
     return save_version(user, target, base_version_id or target.head_id, doc, message, action="import")
 

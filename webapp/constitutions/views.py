@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 
 from alignment import judge_prompts
 from alignment.constitution import ConstitutionError, from_yaml
-from webapp.accounts.roles import role_required
+from webapp.accounts.roles import require, role_required
 from webapp.constitutions import merge as merging
 from webapp.constitutions import services
 from webapp.constitutions.forms import (ForkForm, HeaderForm, ImportForm, PrincipleForm, PrincipleFormSet,
@@ -153,9 +153,7 @@ def resolve_conflict(request, pk: int):
 
 def edit_yaml(request, pk: int | None = None):
     constitution = _get(request, pk, edit=True) if pk else None
-    if constitution is None and request.method == "POST":
-        from webapp.accounts.roles import require
-
+    if constitution is None:
         require(request.user, "editor")
     if request.method == "POST":
         form = YamlForm(request.POST)
@@ -181,9 +179,8 @@ def import_view(request):
             if upload.size > 512 * 1024:
                 raise ConstitutionError([f"file: {upload.size} bytes; the limit is 524288"])
             doc = from_yaml(upload.read())
-            version = services.import_document(request.user, doc, message=f"Imported {upload.name}"[:500])
-            services.Constitution.objects.filter(pk=version.constitution_id).update(
-                visibility=form.cleaned_data["visibility"])
+            version = services.import_document(request.user, doc, message=f"Imported {upload.name}"[:500],
+                                               visibility=form.cleaned_data["visibility"])
         except ConstitutionError as exc:
             form.add_error("file", exc.problems)
         else:

@@ -44,25 +44,23 @@ def worker_check(request):
     return redirect("job_detail", pk=job.pk)
 
 
-@require_POST
-@role_required("operator")
-def job_cancel(request, pk: int):
+def _act(request, pk: int, action, done: str):
     job = get_object_or_404(Job, pk=pk)
     try:
-        services.cancel(job)
-        messages.info(request, f"Cancel requested for job {job.pk}.")
+        action(job)
+        messages.info(request, done.format(pk=job.pk))
     except services.JobStateError as exc:
         messages.error(request, str(exc))
     return redirect("job_detail", pk=pk)
+
+
+@require_POST
+@role_required("operator")
+def job_cancel(request, pk: int):
+    return _act(request, pk, services.cancel, "Cancel requested for job {pk}.")
 
 
 @require_POST
 @role_required("operator")
 def job_retry(request, pk: int):
-    job = get_object_or_404(Job, pk=pk)
-    try:
-        services.retry(job)
-        messages.info(request, f"Job {job.pk} queued again.")
-    except services.JobStateError as exc:
-        messages.error(request, str(exc))
-    return redirect("job_detail", pk=pk)
+    return _act(request, pk, services.retry, "Job {pk} queued again.")

@@ -211,3 +211,18 @@ def test_resubmitting_the_editor_unchanged_with_browser_line_endings_changes_not
     body = client_as("editor").post(f"/constitutions/{c.pk}/edit/", data).content.decode()
     assert "nothing changed since v1" in body
     assert c.versions.count() == 1
+
+
+@pytest.mark.django_db
+def test_the_api_deletes_only_what_nothing_uses(client_as, constitution, doc):
+    from webapp.jobs.models import Job
+
+    client = client_as("editor")
+    v2 = services.save_version(constitution.owner, constitution, constitution.head_id, edited(doc, text="x."), "x")
+    Job.objects.create(kind="sample_responses", config={}, constitution_version=v2)
+    assert client.delete(f"/api/constitutions/{constitution.pk}/versions/2").status_code == 409
+    assert client.delete(f"/api/constitutions/{constitution.pk}").status_code == 409
+    Job.objects.all().delete()
+    assert client.delete(f"/api/constitutions/{constitution.pk}/versions/2").json() == {"deleted": 2}
+    assert client.delete(f"/api/constitutions/{constitution.pk}").json() == {"deleted": constitution.pk}
+    assert not Constitution.objects.exists()

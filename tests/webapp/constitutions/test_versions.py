@@ -1,10 +1,9 @@
 """Saved versions never change; concurrent saves from one base give one conflict."""
 
-import threading
-
 import pytest
 from django.db import DatabaseError, connection, transaction
 
+from tests.conftest import race
 from tests.webapp.constitutions.conftest import edited
 from webapp.constitutions import services
 from webapp.constitutions.models import ConstitutionVersion, Principle
@@ -70,23 +69,16 @@ def test_saving_an_unchanged_document_is_refused(constitution, doc):
 
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_saves_from_the_same_base_give_one_success_and_one_conflict(constitution, doc):
-    base, barrier, outcomes = constitution.head_id, threading.Barrier(2), []
+    base = constitution.head_id
 
     def save(text):
         try:
-            barrier.wait()
             services.save_version(constitution.owner, constitution, base, edited(doc, text=text), text)
-            outcomes.append("saved")
+            return "saved"
         except services.VersionConflict:
-            outcomes.append("conflict")
-        finally:
-            connection.close()
+            return "conflict"
 
-    threads = [threading.Thread(target=save, args=(f"Edit {i}.",)) for i in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    outcomes = race(save, [("Edit 0.",), ("Edit 1.",)])
     assert sorted(outcomes) == ["conflict", "saved"]
     assert constitution.versions.count() == 2
 
