@@ -95,10 +95,12 @@ def save_version(user, constitution: Constitution, base_version_id: int, doc: Do
         require(user, "admin")
     # Lock the constitution row: concurrent saves from the same base queue up here, and
     # the second one sees the first one's head and gets a conflict.
-    locked = Constitution.objects.select_for_update().select_related("head").get(pk=constitution.pk)
+    # No join here: on PostgreSQL a row re-read after waiting for the lock comes with joined
+    # rows from the old snapshot, so the new head is read by a separate query.
+    locked = Constitution.objects.select_for_update().get(pk=constitution.pk)
     base = ConstitutionVersion.objects.get(pk=base_version_id, constitution=locked)
     if locked.head_id != base.pk:
-        raise VersionConflict(locked, base, locked.head, doc)
+        raise VersionConflict(locked, base, ConstitutionVersion.objects.get(pk=locked.head_id), doc)
     if not message.strip():
         raise ConstitutionError(["message: describe what changed"])
     if doc.content_hash() == base.content_hash and doc.name == base.name:
