@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from ninja import NinjaAPI, Schema
@@ -19,7 +20,8 @@ from webapp.prompts.models import PromptSet
 from webapp.prompts.selectors import prompt_sets_with_counts
 from webapp.prompts.services import launch_sampling
 
-api = NinjaAPI(title="Charter API", version="1", auth=django_auth)  # session auth checks CSRF
+# Session auth checks CSRF; the interactive docs and the OpenAPI document need a login too.
+api = NinjaAPI(title="Charter API", version="1", auth=django_auth, docs_decorator=login_required)
 api.add_router("/constitutions", constitutions_router)
 
 

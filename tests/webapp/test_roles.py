@@ -76,3 +76,11 @@ def test_page_forms_need_a_csrf_token(make_user):
     client.force_login(make_user("operator"))
     assert client.post(f"/jobs/{job.pk}/cancel/").status_code == 403
     assert Job.objects.get(pk=job.pk).status == "queued"
+
+
+@pytest.mark.django_db
+def test_the_api_docs_need_a_login(client, client_as):
+    assert client.get("/api/docs").status_code == 302
+    assert client.get("/api/openapi.json").status_code == 302
+    schema = client_as("viewer").get("/api/openapi.json").json()
+    assert "/api/constitutions/{pk}/versions" in schema["paths"]
