@@ -85,7 +85,32 @@ def cmd_sample(args) -> None:
             for record in batch:
                 out.write(json.dumps(record) + "\n")
             progress.update(len(batch) // config.n)
-    if progress:
+    if progress is not None:
+        progress.close()
+
+
+def cmd_feedback(args) -> None:
+    from alignment.feedback.pipeline import FeedbackConfig, run
+
+    config = load_config(FeedbackConfig, args.config, args.set)
+    config.check()
+    out = sys.stdout if config.output == "-" or args.events else open(config.output, "w", encoding="utf-8")
+    progress = None
+    if not args.events:
+        from tqdm import tqdm
+
+        progress = tqdm(unit="record", file=sys.stderr, desc=config.method)
+    for stage, records in run(config):
+        if args.events:
+            events.emit("records", stage=stage, items=records)
+            continue
+        if stage == config.method:
+            for record in records:
+                out.write(json.dumps(record) + "\n")
+            out.flush()
+        progress.set_description(stage)
+        progress.update(len(records))
+    if progress is not None:
         progress.close()
 
 
@@ -100,6 +125,11 @@ def main(argv: list[str] | None = None) -> int:
     smp.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     smp.add_argument("--events", action="store_true", help="emit JSON events for a worker")
     smp.set_defaults(func=cmd_sample)
+    fb = sub.add_parser("feedback", help="run a whole AI-feedback pipeline on JSONL (no Django)")
+    fb.add_argument("--config", help="YAML file with FeedbackConfig fields")
+    fb.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    fb.add_argument("--events", action="store_true", help="emit JSON events for a worker")
+    fb.set_defaults(func=cmd_feedback)
     args = parser.parse_args(argv)
     try:
         args.func(args)

@@ -34,8 +34,12 @@ class Backend(Protocol):
     name: str
 
     def generate(
-        self, prompts: Sequence[str], n: int, params: SamplingParams
+        self, prompts: Sequence[str], n: int, params: SamplingParams, prefixes: Sequence[str] | None = None
     ) -> list[list[Completion]]: ...
+
+    def next_token_logprobs(
+        self, prompts: Sequence[str], prefixes: Sequence[str], candidates: Sequence[str]
+    ) -> list[list[float]]: ...
 
 
 def configure_torch_threads() -> None:
@@ -68,17 +72,40 @@ class TransformersBackend:
         if self.tokenizer.pad_token is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
 
-    def chat_text(self, prompt: str) -> str:
+    def chat_text(self, prompt: str, prefix: str = "") -> str:
+        """The user turn in the model's chat template, and the start of the assistant's turn."""
         return self.tokenizer.apply_chat_template(
             [{"role": "user", "content": prompt}], tokenize=False, add_generation_prompt=True
-        )
+        ) + prefix
+
+    def next_token_logprobs(
+        self, prompts: Sequence[str], prefixes: Sequence[str], candidates: Sequence[str]
+    ) -> list[list[float]]:
+        """log P(candidate | prompt, assistant prefix) for single-token candidates, for a whole
+        batch in one forward pass (left padding puts every last token in the last column)."""
+        import torch
+
+        ids = []
+        for c in candidates:
+            encoded = self.tokenizer.encode(c, add_special_tokens=False)
+            if len(encoded) != 1:
+                raise UserError(f"the judge's tokenizer splits {c!r} into {len(encoded)} tokens; it must be one")
+            ids.append(encoded[0])
+        texts = [self.chat_text(p, prefix) for p, prefix in zip(prompts, prefixes)]
+        batch = self.tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False).to(self.device)
+        try:
+            with torch.inference_mode():
+                logits = self.model(**batch).logits[:, -1, :].float()
+        except torch.OutOfMemoryError as exc:
+            raise TransientError(f"out of memory while scoring: {exc}") from exc
+        return torch.log_softmax(logits, dim=-1)[:, ids].tolist()
 
     def generate(
-        self, prompts: Sequence[str], n: int, params: SamplingParams
+        self, prompts: Sequence[str], n: int, params: SamplingParams, prefixes: Sequence[str] | None = None
     ) -> list[list[Completion]]:
         import torch
 
-        texts = [self.chat_text(p) for p in prompts]
+        texts = [self.chat_text(p, prefix) for p, prefix in zip(prompts, prefixes or [""] * len(prompts))]
         batch = self.tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False)
         batch = batch.to(self.device)
         torch.manual_seed(params.seed)

@@ -1,8 +1,9 @@
 """The exact texts that judges and critics receive, built from constitution principles.
 
 Each function returns the user-turn text; backends wrap it in the model's chat template.
-The feedback pipelines and the web app's prompt preview both call these, so the preview is
-what the model will see.
+For multiple choice, the assistant's turn starts with ANSWER_PREFIX and the judge's soft
+label comes from the next token, "A" or "B". The feedback pipelines and the web app's prompt
+preview both call these, so the preview is what the model will see.
 """
 
 from __future__ import annotations
@@ -43,7 +44,10 @@ def pairwise_prompt(
             raise ValueError(f"principle {principle.key!r} has no negative definition to negate with")
         question = principle.fields["negative"]
     head = f"{preamble.fields['preamble']}\n\n" if preamble else ""
-    tail = "Let's think step by step before answering.\n" if chain_of_thought else ANSWER_PREFIX
+    tail = (
+        "Think step by step about which option is better under this principle, then say which one."
+        if chain_of_thought else "Answer with (A) or (B)."
+    )
     return (
         f"{head}{_exemplars(preamble)}Consider the following conversation between a human and an assistant:\n\n"
         f"Human: {prompt}\n\n{question}\n\nOptions:\n(A) {response_a}\n(B) {response_b}\n\n{tail}"

@@ -31,8 +31,9 @@ def build_preview(doc: Constitution, params) -> dict:
             error = f"principle {chosen.key!r} has no negative definition"
         else:
             a, b = example["response_a"], example["response_b"]
-            texts.append(("Order 1: (A) = response A", judge_prompts.pairwise_prompt(chosen, example["prompt"], a, b, preamble, negate)))
-            texts.append(("Order 2: (A) = response B", judge_prompts.pairwise_prompt(chosen, example["prompt"], b, a, preamble, negate)))
+            start = f"\n\n[assistant turn starts with: {judge_prompts.ANSWER_PREFIX}]"
+            texts.append(("Order 1: (A) = response A", judge_prompts.pairwise_prompt(chosen, example["prompt"], a, b, preamble, negate) + start))
+            texts.append(("Order 2: (A) = response B", judge_prompts.pairwise_prompt(chosen, example["prompt"], b, a, preamble, negate) + start))
     elif method == "self_rewarding":
         texts.append(("Judging response A", judge_prompts.rubric_prompt(chosen, example["prompt"], example["response_a"])))
     else:

@@ -1,0 +1,149 @@
+"""RL-CAI and SALMON pairwise judging: multiple choice under a principle, in both orders.
+
+For each pair and each sampled principle, the judge sees the prompt, the principle's
+question and both responses as options (A) and (B); the normalised probabilities of the
+next token being "A" or "B" are the soft label. Every judgment is made twice, once per
+presentation order, all in batched forward passes.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Iterator
+
+from alignment import judge_prompts
+from alignment.constitution import Constitution, Principle
+from alignment.errors import UserError
+from alignment.feedback.labels import (
+    average_principles, choice_probability, clamp, combine_orders, first_preferred,
+)
+from alignment.generation import Backend, SamplingParams
+
+
+@dataclass
+class PairwiseConfig:
+    method: str = field(default="rl_cai", metadata={"help": "rl_cai (average over k principles) or salmon (a record per principle)"})
+    principles_per_pair: int = field(default=1, metadata={"help": "k principles sampled per pair"})
+    negate_fraction: float = field(default=0.0, metadata={"help": "SALMON: share of judgments asked with the negative definition"})
+    chain_of_thought: bool = field(default=False, metadata={"help": "reason first; labels clamped to [0.4, 0.6]"})
+    cot_max_new_tokens: int = field(default=128, metadata={"help": "length of the reasoning"})
+    batch_size: int = field(default=8, metadata={"help": "judge prompts per forward pass"})
+    seed: int = field(default=0, metadata={"help": "principle sampling and reasoning seed"})
+
+    def validate(self, constitution: Constitution) -> list[Principle]:
+        if self.method not in ("rl_cai", "salmon"):
+            raise UserError("method must be rl_cai or salmon")
+        principles = constitution.of_kind("comparison")
+        if not principles:
+            raise UserError(f"{constitution.name!r} has no enabled comparison principle; pairwise judging needs one")
+        if not 1 <= self.principles_per_pair <= len(principles):
+            raise UserError(f"principles_per_pair must be between 1 and {len(principles)}")
+        if not 0 <= self.negate_fraction <= 1:
+            raise UserError("negate_fraction must be between 0 and 1")
+        if self.negate_fraction and self.method != "salmon":
+            raise UserError("negated principles are SALMON's: set method to salmon or negate_fraction to 0")
+        if self.negate_fraction and not any(p.fields.get("negative") for p in principles):
+            raise UserError("negate_fraction needs principles with a negative definition")
+        if not 1 <= self.batch_size <= 512 or not 1 <= self.cot_max_new_tokens <= 4096:
+            raise UserError("batch_size must be 1-512 and cot_max_new_tokens 1-4096")
+        return principles
+
+
+@dataclass(frozen=True)
+class Pair:
+    key: str
+    prompt: str
+    first: str
+    second: str
+
+
+@dataclass
+class Judgment:
+    pair_key: str
+    principle_key: str
+    negated: bool
+    order: int  # 1: first shown as (A); 2: second shown as (A)
+    p_a: float
+    p_first: float
+    rationale: str
+    latency_ms: float
+
+
+def _plan(pairs: list[Pair], principles: list[Principle], config: PairwiseConfig):
+    """Which principles (and negations) judge which pair: seeded, so a re-run is identical."""
+    rng = random.Random(config.seed)
+    plan = []
+    for pair in pairs:
+        for principle in rng.sample(principles, config.principles_per_pair):
+            negate = bool(principle.fields.get("negative")) and rng.random() < config.negate_fraction
+            plan.append((pair, principle, negate))
+    return plan
+
+
+def judge(backend: Backend, constitution: Constitution, pairs: list[Pair], config: PairwiseConfig) -> Iterator[list[dict]]:
+    """Yield, per batch of pairs, one record per pair (rl_cai) or per pair and principle
+    (salmon), each with its judgments in both orders."""
+    principles = config.validate(constitution)
+    preamble = next(iter(constitution.of_kind("preamble")), None)
+    plan = _plan(pairs, principles, config)
+    per_batch = max(1, config.batch_size // 2)
+    for start in range(0, len(plan), per_batch):
+        chunk = plan[start : start + per_batch]
+        judgments = _judge_chunk(backend, chunk, preamble, config)
+        yield _records(chunk, judgments, config)
+
+
+def _judge_chunk(backend: Backend, chunk, preamble, config: PairwiseConfig) -> list[Judgment]:
+    prompts, meta = [], []
+    for pair, principle, negate in chunk:
+        for order, (a, b) in ((1, (pair.first, pair.second)), (2, (pair.second, pair.first))):
+            prompts.append(judge_prompts.pairwise_prompt(principle, pair.prompt, a, b, preamble, negate,
+                                                         config.chain_of_thought))
+            meta.append((pair, principle, negate, order))
+    began = time.perf_counter()
+    rationales = [""] * len(prompts)
+    prefixes = [judge_prompts.ANSWER_PREFIX] * len(prompts)
+    if config.chain_of_thought:
+        outs = backend.generate(prompts, 1, SamplingParams(0.0, 1.0, config.cot_max_new_tokens, config.seed))
+        rationales = [o[0].text for o in outs]
+        prefixes = [f"{r}\n{judge_prompts.ANSWER_PREFIX}" for r in rationales]
+    logprobs = backend.next_token_logprobs(prompts, prefixes, ["A", "B"])
+    latency = (time.perf_counter() - began) * 1000 / len(prompts)
+    judgments = []
+    for (pair, principle, negate, order), (lp_a, lp_b), rationale in zip(meta, logprobs, rationales):
+        p_a = choice_probability(lp_a, lp_b)
+        p_first = first_preferred(p_a, first_shown_as_a=order == 1, negated=negate)
+        if config.chain_of_thought:
+            p_first = clamp(p_first)
+        judgments.append(Judgment(pair.key, principle.key, negate, order, p_a, p_first, rationale, latency))
+    return judgments
+
+
+def _records(chunk, judgments: list[Judgment], config: PairwiseConfig) -> list[dict]:
+    by_item: dict[tuple, list[Judgment]] = {}
+    for j in judgments:
+        by_item.setdefault((j.pair_key, j.principle_key, j.negated), []).append(j)
+    groups: dict[str, list] = {}
+    for pair, principle, negate in chunk:
+        key = pair.key if config.method == "rl_cai" else f"{pair.key}:{principle.key}{':neg' if negate else ''}"
+        groups.setdefault(key, [pair, [], []])
+        js = sorted(by_item[(pair.key, principle.key, negate)], key=lambda j: j.order)
+        groups[key][1].append(combine_orders(js[0].p_first, js[1].p_first))
+        groups[key][2] += js
+    records = []
+    for key, (pair, combined_list, js) in groups.items():
+        label = average_principles(combined_list)
+        chosen_first = label.p_first >= 0.5
+        records.append({
+            "key": key, "pair_key": pair.key, "prompt": pair.prompt, "method": config.method,
+            "chosen": pair.first if chosen_first else pair.second,
+            "rejected": pair.second if chosen_first else pair.first,
+            "p_first": label.p_first, "soft_label": max(label.p_first, 1 - label.p_first),
+            "margin": abs(2 * label.p_first - 1), "tie": label.tie,
+            "principles": sorted({j.principle_key for j in js}),
+            "negated": sorted({j.principle_key for j in js if j.negated}),
+            "judgments": [asdict(j) for j in js],
+        })
+    return records
