@@ -46,6 +46,7 @@ class SampleConfig:
 class PromptRecord:
     key: str
     prompt: str
+    responses: tuple[str, ...] = ()  # already sampled (a resumed run does not sample again)
 
 
 def batch_seed(base_seed: int, first_key: str) -> int:
@@ -65,7 +66,8 @@ def read_prompts(path: Path) -> list[PromptRecord]:
             continue
         try:
             obj = json.loads(line)
-            records.append(PromptRecord(str(obj["key"]), str(obj["prompt"])))
+            responses = tuple(str(r) for r in obj.get("responses") or ())
+            records.append(PromptRecord(str(obj["key"]), str(obj["prompt"]), responses))
         except (ValueError, KeyError, TypeError):
             raise UserError(f"{path}:{number}: expected a JSON object with 'key' and 'prompt'") from None
     if not records:

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "webapp.jobs",
     "webapp.prompts",
     "webapp.constitutions",
+    "webapp.feedback",
 ]
 
 MIDDLEWARE = [

@@ -27,6 +27,7 @@ urlpatterns = [
     path("jobs/", include("webapp.jobs.urls")),
     path("prompts/", include("webapp.prompts.urls")),
     path("constitutions/", include("webapp.constitutions.urls")),
+    path("feedback/", include("webapp.feedback.urls")),
     path("admin/", admin.site.urls),
     path("api/", _api_urls()),
 ]

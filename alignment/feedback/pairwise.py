@@ -88,9 +88,12 @@ def judge(backend: Backend, constitution: Constitution, pairs: list[Pair], confi
     principles = config.validate(constitution)
     preamble = next(iter(constitution.of_kind("preamble")), None)
     plan = _plan(pairs, principles, config)
-    per_batch = max(1, config.batch_size // 2)
-    for start in range(0, len(plan), per_batch):
-        chunk = plan[start : start + per_batch]
+    # All of a pair's judgments go in the same batch, so each yielded record is complete.
+    per_pair = 2 * config.principles_per_pair
+    pairs_per_batch = max(1, config.batch_size // per_pair)
+    step = pairs_per_batch * config.principles_per_pair
+    for start in range(0, len(plan), step):
+        chunk = plan[start : start + step]
         judgments = _judge_chunk(backend, chunk, preamble, config)
         yield _records(chunk, judgments, config)
 

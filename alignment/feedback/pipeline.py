@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
-from alignment.constitution import ConstitutionError, from_yaml
+from alignment.constitution import Constitution, ConstitutionError, from_yaml
 from alignment.errors import UserError
 from alignment.feedback import critique, pairwise, pointwise
 from alignment.generation import Backend, load_backend
@@ -42,18 +42,12 @@ class FeedbackConfig:
     def responses_per_prompt(self) -> int:
         return self.n or DEFAULT_N[self.method]
 
-    def check(self):
+    def check(self, constitution: Constitution | None = None) -> Constitution:
         """Everything that can be checked before a model loads; returns the constitution."""
         if self.method not in METHODS:
             raise UserError(f"method must be one of {', '.join(METHODS)}")
-        if not self.constitution:
-            raise UserError("constitution: a YAML file is required")
-        try:
-            constitution = from_yaml(Path(self.constitution).read_bytes())
-        except OSError as exc:
-            raise UserError(f"cannot read constitution {self.constitution}: {exc}") from exc
-        except ConstitutionError as exc:
-            raise UserError(f"constitution {self.constitution}: {exc}") from exc
+        if constitution is None:
+            constitution = self.load_constitution()
         n = self.responses_per_prompt()
         if self.method in ("rl_cai", "salmon") and n != 2:
             raise UserError("pairwise methods compare exactly 2 responses per prompt (n = 2)")
@@ -62,6 +56,16 @@ class FeedbackConfig:
         self.sampler().validate()
         self.stage_config().validate(constitution)
         return constitution
+
+    def load_constitution(self) -> Constitution:
+        if not self.constitution:
+            raise UserError("constitution: a YAML file is required")
+        try:
+            return from_yaml(Path(self.constitution).read_bytes())
+        except OSError as exc:
+            raise UserError(f"cannot read constitution {self.constitution}: {exc}") from exc
+        except ConstitutionError as exc:
+            raise UserError(f"constitution {self.constitution}: {exc}") from exc
 
     def sampler(self) -> SampleConfig:
         return SampleConfig(model=self.policy_model, n=self.responses_per_prompt(), temperature=self.temperature,
@@ -92,11 +96,14 @@ def run(config: FeedbackConfig, prompts: list[PromptRecord] | None = None,
             cache[str(path)] = backends(name) if backends else load_backend(path)
         return cache[str(path)]
 
-    by_key: dict[str, list[str]] = {}
-    for batch in sample(backend(config.policy_model), prompts, config.sampler()):
-        for record in batch:
-            by_key.setdefault(record["key"], []).append(record["text"])
-        yield "samples", batch
+    n = config.responses_per_prompt()
+    by_key: dict[str, list[str]] = {p.key: list(p.responses[:n]) for p in prompts if len(p.responses) >= n}
+    to_sample = [p for p in prompts if p.key not in by_key]
+    if to_sample:
+        for batch in sample(backend(config.policy_model), to_sample, config.sampler()):
+            for record in batch:
+                by_key.setdefault(record["key"], []).append(record["text"])
+            yield "samples", batch
     texts = {p.key: p.prompt for p in prompts}
     judge = backend(config.judge_model)
     stage = config.stage_config()

@@ -109,3 +109,45 @@ def test_the_worker_check_reports_what_the_worker_runs_on(worker, client_as):
     assert job.result["torch"].startswith("2.13.0")
     assert job.result["torch_threads"] == 1
     assert job.result["default_model_ready"] is True
+
+
+def launch_feedback_run(user, prompt_set, **overrides):
+    from alignment.constitution import from_yaml
+    from webapp.constitutions import services as constitutions
+    from webapp.feedback.services import launch_feedback
+    from webapp.constitutions.shipped import PRINCIPLES_DIR
+
+    version = constitutions.create(user, from_yaml((PRINCIPLES_DIR / "hhh-comparison.yaml").read_bytes())).head
+    run = dict(method="rl_cai", max_new_tokens=12, batch_size=2, seed=3) | overrides
+    return launch_feedback(user, prompt_set, version, run)
+
+
+def test_a_feedback_run_stores_pairs_and_judgments_in_both_orders(worker, small_set, make_user):
+    from webapp.feedback.models import Judgment, PreferencePair
+
+    job = launch_feedback_run(make_user("admin"), small_set)
+    job = finished(job.pk, timeout=300)
+    assert job.status == "succeeded", job.error
+    pairs = PreferencePair.objects.filter(job=job)
+    assert pairs.count() == 4
+    assert Judgment.objects.filter(job=job).count() == 8
+    for pair in pairs:
+        orders = sorted(Judgment.objects.filter(job=job, prompt=pair.prompt).values_list("order", flat=True))
+        assert orders == [1, 2] and pair.constitution_version == job.constitution_version
+    assert Response.objects.filter(job=job).count() == 8
+
+
+def test_a_killed_feedback_run_resumes_without_duplicates(start_worker, small_set, make_user):
+    from webapp.feedback.models import Judgment, PreferencePair
+
+    first = start_worker(beat=False)
+    job = launch_feedback_run(make_user("admin"), small_set, batch_size=1)
+    wait_for(lambda: Response.objects.filter(job_id=job.pk).count() >= 2, timeout=180, message="first samples")
+    first.kill9()
+    start_worker()
+    job = finished(job.pk, timeout=400)
+    assert job.status == "succeeded", job.error
+    assert job.attempts == 2
+    assert Response.objects.filter(job=job).count() == 8
+    assert PreferencePair.objects.filter(job=job).count() == 4
+    assert Judgment.objects.filter(job=job).count() == 8

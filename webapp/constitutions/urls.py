@@ -8,6 +8,7 @@ urlpatterns = [
     path("new/yaml/", views.edit_yaml, name="constitution_new_yaml"),
     path("import/", views.import_view, name="constitution_import"),
     path("markdown/", views.markdown_preview, name="markdown_preview"),
+    path("version/<int:version_id>/preview/", views.version_preview, name="version_preview"),
     path("<int:pk>/", views.constitution_detail, name="constitution"),
     path("<int:pk>/edit/", views.edit, name="constitution_edit"),
     path("<int:pk>/yaml/", views.edit_yaml, name="constitution_yaml"),

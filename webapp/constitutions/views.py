@@ -250,6 +250,14 @@ def prompt_preview(request, pk: int, number: int):
     return render(request, "constitutions/preview.html", {"c": constitution, "version": version, **context})
 
 
+def version_preview(request, version_id: int):
+    """The prompt preview by version id (the feedback form links here)."""
+    version = get_object_or_404(ConstitutionVersion, pk=version_id)
+    _get(request, version.constitution_id)
+    query = request.GET.urlencode()
+    return redirect(f"/constitutions/{version.constitution_id}/v{version.number}/preview/" + (f"?{query}" if query else ""))
+
+
 @require_POST
 def markdown_preview(request):
     return HttpResponse(render_markdown(request.POST.get("text", "")[:20_000]))

@@ -17,11 +17,12 @@ class JobStateError(Exception):
 
 
 @transaction.atomic
-def launch(kind: str, config: dict, user, queue: str = "default") -> Job:
+def launch(kind: str, config: dict, user, queue: str = "default", constitution_version=None) -> Job:
     if queue not in QUEUES:
         raise ValueError(f"unknown queue {queue!r}")
     job = Job.objects.create(
-        kind=kind, config=config, queue=queue, created_by=user, max_attempts=settings.JOB_MAX_ATTEMPTS
+        kind=kind, config=config, queue=queue, created_by=user, max_attempts=settings.JOB_MAX_ATTEMPTS,
+        constitution_version=constitution_version,
     )
     enqueue(job)
     return job

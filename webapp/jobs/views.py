@@ -6,7 +6,15 @@ from django.views.decorators.http import require_POST
 from webapp.accounts.roles import role_required
 from webapp.jobs import selectors, services
 from webapp.jobs.models import Job
+from webapp.feedback.selectors import pair_page
 from webapp.prompts.selectors import response_page
+
+
+def _int(raw) -> int:
+    try:
+        return max(0, int(raw or 0))
+    except ValueError:
+        return 0
 
 
 def job_list(request):
@@ -21,6 +29,10 @@ def job_detail(request, pk: int):
         context.update(response_page(job, after=request.GET.get("after")))
         if request.GET.get("partial") == "responses":
             return render(request, "jobs/_responses.html", context)
+    if job.kind == "feedback":
+        context.update(pair_page(job, after=_int(request.GET.get("after"))))
+        if request.GET.get("partial") == "pairs":
+            return render(request, "jobs/_pairs.html", context)
     return render(request, "jobs/detail.html", context)
 
 

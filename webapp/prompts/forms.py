@@ -17,3 +17,10 @@ class SampleForm(forms.Form):
     seed = forms.IntegerField(initial=0, min_value=0, max_value=2**32 - 1)
     batch_size = forms.IntegerField(initial=8, min_value=1, max_value=512)
     queue = forms.ChoiceField(choices=[("default", "default (CPU)"), ("gpu", "gpu")], initial="default")
+
+
+class ImportPromptsForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    file = forms.FileField(help_text="JSONL with a 'prompt' field or chat 'messages', or CSV with a 'prompt' column; "
+                                     "optional 'key' and 'category'; at most 20 MB")

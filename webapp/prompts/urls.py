@@ -6,4 +6,5 @@ urlpatterns = [
     path("", views.prompt_set_list, name="prompt_sets"),
     path("<int:pk>/", views.prompt_set_detail, name="prompt_set"),
     path("sample/", views.sample_new, name="sample_new"),
+    path("import/", views.import_prompts, name="prompt_import"),
 ]

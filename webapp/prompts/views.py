@@ -4,7 +4,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from alignment.errors import UserError
 from webapp.accounts.roles import role_required
 from webapp.prompts import selectors
-from webapp.prompts.forms import SampleForm
+from webapp.prompts.forms import ImportPromptsForm, SampleForm
+from webapp.prompts.importing import import_prompt_set
 from webapp.prompts.models import PromptSet
 from webapp.prompts.services import launch_sampling
 
@@ -32,3 +33,21 @@ def sample_new(request):
             messages.success(request, f"Sampling job {job.pk} queued.")
             return redirect("job_detail", pk=job.pk)
     return render(request, "prompts/sample_new.html", {"form": form})
+
+
+@role_required("operator")
+def import_prompts(request):
+    form = ImportPromptsForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            if upload.size > 20 * 1024 * 1024:
+                raise UserError(f"{upload.name}: {upload.size} bytes; the limit is {20 * 1024 * 1024}")
+            prompt_set = import_prompt_set(form.cleaned_data["name"], form.cleaned_data["description"], upload.name,
+                                           upload.read())
+        except UserError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"Imported {prompt_set.prompts.count()} prompts.")
+            return redirect("prompt_set", pk=prompt_set.pk)
+    return render(request, "prompts/import.html", {"form": form})

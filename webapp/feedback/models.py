@@ -1,0 +1,73 @@
+"""What AI-feedback runs store. Every row has an idempotent key within its job, so a resumed
+run never writes the same judgment, pair or revision twice."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from webapp.constitutions.models import ConstitutionVersion
+from webapp.jobs.models import Job
+from webapp.prompts.models import Prompt
+
+METHODS = [("rl_cai", "RL-CAI pairwise"), ("salmon", "SALMON pairwise"),
+           ("self_rewarding", "Self-Rewarding pointwise"), ("sl_cai", "SL-CAI critique/revision")]
+
+
+class Judgment(models.Model):
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="judgments")
+    prompt = models.ForeignKey(Prompt, on_delete=models.CASCADE, related_name="judgments")
+    key = models.CharField(max_length=300, help_text="record, principle, order or response, sample")
+    judge_model = models.CharField(max_length=300)
+    constitution_version = models.ForeignKey(ConstitutionVersion, on_delete=models.PROTECT, related_name="judgments")
+    principle_key = models.CharField(max_length=64)
+    order = models.PositiveSmallIntegerField(null=True, help_text="pairwise: 1 = first shown as (A)")
+    negated = models.BooleanField(default=False)
+    response_index = models.PositiveSmallIntegerField(null=True, help_text="pointwise: which response")
+    p_a = models.FloatField(null=True)
+    p_first = models.FloatField(null=True)
+    score = models.FloatField(null=True)
+    parse_status = models.CharField(max_length=16, blank=True)
+    raw = models.TextField(blank=True)
+    rationale = models.TextField(blank=True)
+    latency_ms = models.FloatField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["job", "key"], name="judgment_once_per_job")]
+
+
+class PreferencePair(models.Model):
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="pairs")
+    prompt = models.ForeignKey(Prompt, on_delete=models.CASCADE, related_name="pairs")
+    key = models.CharField(max_length=300)
+    method = models.CharField(max_length=32, choices=METHODS)
+    constitution_version = models.ForeignKey(ConstitutionVersion, on_delete=models.PROTECT, related_name="pairs")
+    chosen = models.TextField()
+    rejected = models.TextField()
+    soft_label = models.FloatField(help_text="P(chosen preferred); pointwise: 1")
+    margin = models.FloatField()
+    tie = models.BooleanField(default=False)
+    principles = models.JSONField(default=list, help_text="the principle set it was judged under")
+    negated = models.JSONField(default=list)
+    chosen_score = models.FloatField(null=True)
+    rejected_score = models.FloatField(null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["job", "key"], name="pair_once_per_job")]
+
+
+class Revision(models.Model):
+    """An SL-CAI critique/revision chain, its SFT record and its pair."""
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="revisions")
+    prompt = models.ForeignKey(Prompt, on_delete=models.CASCADE, related_name="revisions")
+    key = models.CharField(max_length=300)
+    constitution_version = models.ForeignKey(ConstitutionVersion, on_delete=models.PROTECT, related_name="revisions")
+    original = models.TextField()
+    revision = models.TextField()
+    chain = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["job", "key"], name="revision_once_per_job")]

@@ -1,0 +1,5 @@
+from django.urls import path
+
+from webapp.feedback import views
+
+urlpatterns = [path("new/", views.new_run, name="feedback_new")]
