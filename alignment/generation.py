@@ -38,7 +38,7 @@ class Backend(Protocol):
     ) -> list[list[Completion]]: ...
 
     def next_token_logprobs(
-        self, prompts: Sequence[str], prefixes: Sequence[str], candidates: Sequence[str]
+        self, prompts: Sequence[str], prefixes: Sequence[str], candidates: Sequence[str], share_prefix: bool = True
     ) -> list[list[float]]: ...
 
 
@@ -79,10 +79,11 @@ class TransformersBackend:
         ) + prefix
 
     def next_token_logprobs(
-        self, prompts: Sequence[str], prefixes: Sequence[str], candidates: Sequence[str]
+        self, prompts: Sequence[str], prefixes: Sequence[str], candidates: Sequence[str], share_prefix: bool = True
     ) -> list[list[float]]:
         """log P(candidate | prompt, assistant prefix) for single-token candidates, for a whole
-        batch in one forward pass (left padding puts every last token in the last column)."""
+        batch in one forward pass. Judge prompts share a long head (chat template, preamble,
+        exemplars): with share_prefix it is encoded once and its KV cache reused by every row."""
         import torch
 
         ids = []
@@ -92,13 +93,36 @@ class TransformersBackend:
                 raise UserError(f"the judge's tokenizer splits {c!r} into {len(encoded)} tokens; it must be one")
             ids.append(encoded[0])
         texts = [self.chat_text(p, prefix) for p, prefix in zip(prompts, prefixes)]
-        batch = self.tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False).to(self.device)
+        rows = [self.tokenizer.encode(t, add_special_tokens=False) for t in texts]
+        shared = _common_prefix_length(rows) if share_prefix and len(rows) > 1 else 0
         try:
             with torch.inference_mode():
-                logits = self.model(**batch).logits[:, -1, :].float()
+                logits = self._last_logits(rows, shared if shared >= 16 else 0)
         except torch.OutOfMemoryError as exc:
             raise TransientError(f"out of memory while scoring: {exc}") from exc
-        return torch.log_softmax(logits, dim=-1)[:, ids].tolist()
+        return torch.log_softmax(logits.float(), dim=-1)[:, ids].tolist()
+
+    def _last_logits(self, rows: list[list[int]], shared: int):
+        """Logits after each row's last token. Suffixes are right-padded after the shared
+        prefix, so every real token keeps its true position."""
+        import torch
+
+        pad = self.tokenizer.pad_token_id
+        past = None
+        if shared:
+            head = torch.tensor([rows[0][:shared]], device=self.device)
+            past = self.model(input_ids=head, use_cache=True).past_key_values
+            past.batch_repeat_interleave(len(rows))
+        tails = [r[shared:] for r in rows]
+        width = max(len(t) for t in tails)
+        input_ids = torch.tensor([t + [pad] * (width - len(t)) for t in tails], device=self.device)
+        tail_mask = torch.tensor([[1] * len(t) + [0] * (width - len(t)) for t in tails], device=self.device)
+        mask = torch.cat([torch.ones(len(rows), shared, dtype=tail_mask.dtype, device=self.device), tail_mask], dim=1)
+        positions = (shared + torch.arange(width, device=self.device)).unsqueeze(0).expand(len(rows), -1)
+        logits = self.model(input_ids=input_ids, attention_mask=mask, position_ids=positions,
+                            past_key_values=past, use_cache=past is not None).logits
+        last = torch.tensor([len(t) - 1 for t in tails], device=self.device)
+        return logits[torch.arange(len(rows), device=self.device), last]
 
     def generate(
         self, prompts: Sequence[str], n: int, params: SamplingParams, prefixes: Sequence[str] | None = None
@@ -140,6 +164,15 @@ class TransformersBackend:
                 row.append(Completion(text, "stop" if stopped else "length", length))
             results.append(row)
         return results
+
+
+def _common_prefix_length(rows: list[list[int]]) -> int:
+    """Tokens every row starts with, leaving each row at least one token of its own."""
+    limit = min(len(r) for r in rows) - 1
+    n = 0
+    while n < limit and all(r[n] == rows[0][n] for r in rows):
+        n += 1
+    return n
 
 
 def load_backend(model_path: Path, backend: str = "auto") -> Backend:

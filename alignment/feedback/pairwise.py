@@ -31,6 +31,7 @@ class PairwiseConfig:
     cot_max_new_tokens: int = field(default=128, metadata={"help": "length of the reasoning"})
     batch_size: int = field(default=8, metadata={"help": "judge prompts per forward pass"})
     seed: int = field(default=0, metadata={"help": "principle sampling and reasoning seed"})
+    share_prefix: bool = field(default=True, metadata={"help": "encode the judge prompts' common head once"})
 
     def validate(self, constitution: Constitution) -> list[Principle]:
         if self.method not in ("rl_cai", "salmon"):
@@ -112,7 +113,7 @@ def _judge_chunk(backend: Backend, chunk, preamble, config: PairwiseConfig) -> l
         outs = backend.generate(prompts, 1, SamplingParams(0.0, 1.0, config.cot_max_new_tokens, config.seed))
         rationales = [o[0].text for o in outs]
         prefixes = [f"{r}\n{judge_prompts.ANSWER_PREFIX}" for r in rationales]
-    logprobs = backend.next_token_logprobs(prompts, prefixes, ["A", "B"])
+    logprobs = backend.next_token_logprobs(prompts, prefixes, ["A", "B"], share_prefix=config.share_prefix)
     latency = (time.perf_counter() - began) * 1000 / len(prompts)
     judgments = []
     for (pair, principle, negate, order), (lp_a, lp_b), rationale in zip(meta, logprobs, rationales):

@@ -113,3 +113,16 @@ def test_the_feedback_cli_runs_a_whole_pipeline_without_django(tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     rows = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
     assert [r["pair_key"] for r in rows] == ["egg", "lock"] and all("p_first" in r for r in rows)
+
+
+def test_sharing_the_judge_prompts_head_gives_the_same_logprobs(backend):
+    from alignment import judge_prompts
+
+    doc = from_yaml(Path(HHH).read_bytes())
+    preamble, principles = doc.of_kind("preamble")[0], doc.of_kind("comparison")
+    prompts = [judge_prompts.pairwise_prompt(principles[i], f"Question {i}?", "Yes. " * (i + 1), "No.", preamble)
+               for i in range(3)]
+    prefixes = [judge_prompts.ANSWER_PREFIX] * 3
+    plain = backend.next_token_logprobs(prompts, prefixes, ["A", "B"], share_prefix=False)
+    shared = backend.next_token_logprobs(prompts, prefixes, ["A", "B"], share_prefix=True)
+    assert [x for row in shared for x in row] == pytest.approx([x for row in plain for x in row], abs=1e-3)
