@@ -114,6 +114,43 @@ def cmd_feedback(args) -> None:
         progress.close()
 
 
+def cmd_synthesize(args) -> None:
+    from alignment.embeddings import Embedder
+    from alignment.generation import load_backend
+    from alignment.models import resolve_model
+    from alignment.synthesis import SynthesisConfig, read_seeds, synthesize
+
+    config = load_config(SynthesisConfig, args.config, args.set)
+    config.validate()
+    if not config.seeds:
+        raise UserError("seeds: a JSONL file of {key, prompt} records is required")
+    seeds, earlier = read_seeds(Path(config.seeds))
+    backend = load_backend(resolve_model(config.model))
+    embedder = Embedder()
+    out = sys.stdout if config.output == "-" or args.events else open(config.output, "w", encoding="utf-8")
+    progress = None
+    if not args.events:
+        from tqdm import tqdm
+
+        progress = tqdm(total=config.count, initial=len(earlier), unit="prompt", file=sys.stderr)
+    for kept, stats in synthesize(backend, embedder, seeds, config, earlier):
+        done = len(earlier) + stats.kept
+        if args.events:
+            events.records(kept)
+            events.metric(stats.generated, {"kept": stats.kept, "invalid": stats.invalid,
+                                            "exact_duplicates": stats.exact_duplicates,
+                                            "near_duplicates": stats.near_duplicates})
+            events.progress(done, config.count, f"{done}/{config.count} prompts kept of {stats.generated} generated")
+        else:
+            for record in kept:
+                out.write(json.dumps(record) + "\n")
+            out.flush()
+            progress.update(len(kept))
+            progress.set_postfix(generated=stats.generated, near_dup=stats.near_duplicates, exact_dup=stats.exact_duplicates)
+    if progress is not None:
+        progress.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m alignment")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -130,6 +167,11 @@ def main(argv: list[str] | None = None) -> int:
     fb.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     fb.add_argument("--events", action="store_true", help="emit JSON events for a worker")
     fb.set_defaults(func=cmd_feedback)
+    syn = sub.add_parser("synthesize", help="write new prompts from a seed set, self-instruct style")
+    syn.add_argument("--config", help="YAML file with SynthesisConfig fields")
+    syn.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    syn.add_argument("--events", action="store_true", help="emit JSON events for a worker")
+    syn.set_defaults(func=cmd_synthesize)
     args = parser.parse_args(argv)
     try:
         args.func(args)

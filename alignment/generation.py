@@ -175,7 +175,29 @@ def _common_prefix_length(rows: list[list[int]]) -> int:
     return n
 
 
-def load_backend(model_path: Path, backend: str = "auto") -> Backend:
-    if backend in ("auto", "transformers"):
-        return TransformersBackend(model_path)
-    raise UserError(f"unknown generation backend {backend!r} (this build has: transformers)")
+BACKENDS = ("auto", "transformers", "vllm")
+
+
+def load_backend(model_path: Path, backend: str | None = None) -> Backend:
+    """"auto" (the default, or CHARTER_BACKEND) takes vLLM where it is installed and a GPU is
+    present, and transformers everywhere else."""
+    backend = backend or os.environ.get("CHARTER_BACKEND") or "auto"
+    if backend not in BACKENDS:
+        raise UserError(f"unknown generation backend {backend!r} (choose from {', '.join(BACKENDS)})")
+    if backend == "auto":
+        backend = "vllm" if _vllm_usable() else "transformers"
+    if backend == "vllm":
+        from alignment.vllm_backend import VLLMBackend
+
+        return VLLMBackend(model_path)
+    return TransformersBackend(model_path)
+
+
+def _vllm_usable() -> bool:
+    import importlib.util
+
+    if importlib.util.find_spec("vllm") is None:
+        return False
+    import torch
+
+    return torch.cuda.is_available()

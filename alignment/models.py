@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from alignment.errors import UserError
 
 DEFAULT_MODEL = "smollm2-135m-instruct"
 _WEIGHT_SUFFIXES = (".safetensors",)
+_HUB_ID = re.compile(r"[A-Za-z0-9][\w.-]{0,95}/[A-Za-z0-9][\w.-]{0,95}")
 
 
 def default_models_dir() -> Path:
@@ -43,9 +45,10 @@ def is_model_folder(path: Path) -> bool:
 def resolve_model(name: str, models_dir: Path | None = None) -> Path:
     """Turn a model name from a form or config into a local safetensors model folder.
 
-    Accepts the default model's name, the name of a folder under the models directory, or an
-    absolute path to a model folder. Hub ids are not fetched: nothing leaves this machine.
-    Does not import torch, so the web process can validate names cheaply.
+    Accepts the default model's name, the name of a folder under the models directory, an
+    absolute path to a model folder, or a hub id ("org/name") already in the user's Hugging
+    Face cache. Nothing is ever downloaded. Does not import torch, so the web process can
+    validate names cheaply.
     """
     name = (name or "").strip()
     if not name:
@@ -67,6 +70,8 @@ def resolve_model(name: str, models_dir: Path | None = None) -> Path:
             raise UserError(f"model name {name!r} may not contain '..'")
         path = models_dir / path
     path = path.resolve()
+    if not path.is_dir() and _HUB_ID.fullmatch(name):
+        path = _cached_hub_snapshot(name)
     if not path.is_dir():
         raise UserError(f"model {name!r} not found: {path} is not a folder")
     if not (path / "config.json").is_file():
@@ -74,6 +79,25 @@ def resolve_model(name: str, models_dir: Path | None = None) -> Path:
     if not is_model_folder(path):
         raise UserError(f"model {name!r} has no safetensors weights (pickled weights are never loaded)")
     return path
+
+
+def _cached_hub_snapshot(repo_id: str) -> Path:
+    from huggingface_hub import snapshot_download
+    from huggingface_hub.errors import LocalEntryNotFoundError
+
+    try:
+        return Path(snapshot_download(repo_id, local_files_only=True))
+    except LocalEntryNotFoundError:
+        raise UserError(
+            f"model {repo_id!r} is neither a folder under {default_models_dir()} nor in the Hugging Face cache "
+            f"({_hub_cache()}); Charter never downloads models, so put it in one of those places first"
+        ) from None
+
+
+def _hub_cache() -> str:
+    from huggingface_hub import constants
+
+    return constants.HF_HUB_CACHE
 
 
 def prepare_default_model(models_dir: Path | None = None) -> Path:

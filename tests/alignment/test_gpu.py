@@ -16,3 +16,26 @@ def test_the_default_model_samples_in_bf16_on_the_gpu():
     assert backend.device == "cuda" and backend.model.dtype == torch.bfloat16
     out = backend.generate(["Say hello.", "Name a tree."], 2, SamplingParams(max_new_tokens=8))
     assert [len(row) for row in out] == [2, 2] and all(c.text for row in out for c in row)
+
+
+def test_vllm_judges_like_transformers_and_samples():
+    pytest.importorskip("vllm")
+    from alignment import judge_prompts
+    from alignment.vllm_backend import VLLMBackend
+
+    path = resolve_model("smollm2-135m-instruct")
+    prompts = [f"Question: is {n} even?\n(A) yes\n(B) no" for n in (2, 3, 10)]
+    prefixes = [judge_prompts.ANSWER_PREFIX] * 3
+    reference = TransformersBackend(path).next_token_logprobs(prompts, prefixes, ["A", "B"])
+    vllm_backend = VLLMBackend(path)
+    scored = vllm_backend.next_token_logprobs(prompts, prefixes, ["A", "B"])
+
+    def p_a(row):
+        import math
+
+        a, b = (math.exp(x) for x in row)
+        return a / (a + b)
+
+    assert all(abs(p_a(r) - p_a(s)) < 0.05 for r, s in zip(reference, scored))  # bf16 vs bf16, different kernels
+    out = vllm_backend.generate(["Say hello."], 3, SamplingParams(max_new_tokens=8, seed=1))
+    assert len(out[0]) == 3 and all(c.text for c in out[0])

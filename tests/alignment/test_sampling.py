@@ -1,5 +1,6 @@
 """The sampling library and CLI, with no Django anywhere."""
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -52,6 +53,31 @@ def test_model_names_cannot_escape_the_models_directory(tmp_path):
         resolve_model("../secrets", models_dir=tmp_path)
     with pytest.raises(UserError, match="not found"):
         resolve_model("missing", models_dir=tmp_path)
+
+
+def test_a_hub_id_resolves_to_its_snapshot_in_the_local_hugging_face_cache(tmp_path, monkeypatch):
+    from huggingface_hub import constants
+
+    snapshot = tmp_path / "models--acme--tiny-chat" / "snapshots" / "0123abcd"
+    snapshot.mkdir(parents=True)
+    for f in resolve_model("smollm2-135m-instruct").iterdir():
+        (snapshot / f.name).symlink_to(f)
+    (tmp_path / "models--acme--tiny-chat" / "refs").mkdir()
+    (tmp_path / "models--acme--tiny-chat" / "refs" / "main").write_text("0123abcd")
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path))
+    assert resolve_model("acme/tiny-chat", models_dir=tmp_path / "none") == snapshot
+    with pytest.raises(UserError, match="nor in the Hugging Face cache"):
+        resolve_model("acme/not-downloaded", models_dir=tmp_path / "none")
+
+
+def test_an_unknown_backend_is_refused_and_vllm_needs_vllm_installed(tmp_path):
+    from alignment.generation import load_backend
+
+    with pytest.raises(UserError, match="unknown generation backend"):
+        load_backend(tmp_path, "onnx")
+    if importlib.util.find_spec("vllm") is None:
+        with pytest.raises(UserError, match="requirements-gpu.txt"):
+            load_backend(tmp_path, "vllm")
 
 
 def test_the_cli_samples_real_responses_without_django(tmp_path):

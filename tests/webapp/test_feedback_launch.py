@@ -70,3 +70,18 @@ def test_a_launched_run_is_pinned_to_its_version_which_then_cannot_be_deleted(cl
     assert constitutions.where_used(version)["jobs"] == [job]
     with pytest.raises(constitutions.InUse):
         constitutions.delete_constitution(version.constitution.owner, version.constitution)
+
+
+@pytest.mark.django_db
+def test_the_inline_preview_shows_the_sets_first_prompt_inert_and_names_a_missing_kind(client_as, version):
+    from webapp.prompts.models import Prompt
+
+    hostile = PromptSet.objects.create(name="hostile")
+    Prompt.objects.create(prompt_set=hostile, key="x", text="<script>alert(1)</script> What is tea?")
+    client = client_as("operator")
+    body = client.get("/feedback/preview/", {"constitution_version": version.pk, "method": "rl_cai",
+                                            "prompt_set": hostile.pk}).content.decode()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; What is tea?" in body and "<script>" not in body
+    assert "Which response is more helpful?" in body
+    body = client.get("/feedback/preview/", {"constitution_version": version.pk, "method": "self_rewarding"}).content.decode()
+    assert "no enabled rubric principle" in body

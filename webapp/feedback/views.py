@@ -1,12 +1,14 @@
 from django.contrib import messages
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 
 from alignment.errors import UserError
 from webapp.accounts.roles import role_required
 from webapp.constitutions.models import ConstitutionVersion
-from webapp.constitutions.services import visible_to
+from webapp.constitutions.preview import build_preview
+from webapp.constitutions.services import can_view, visible_to
 from webapp.feedback.forms import FeedbackForm
 from webapp.feedback.services import launch_feedback
+from webapp.prompts.models import Prompt
 
 
 @role_required("operator")
@@ -25,3 +27,18 @@ def new_run(request):
             messages.success(request, f"Feedback run {job.pk} queued.")
             return redirect("job_detail", pk=job.pk)
     return render(request, "feedback/new.html", {"form": form})
+
+
+@role_required("operator")
+def judge_preview(request):
+    """The exact judge text for the chosen version and method, with the first prompt of the
+    chosen prompt set as the example (a fragment the launch form shows inline)."""
+    version = get_object_or_404(ConstitutionVersion, pk=request.GET.get("constitution_version") or 0)
+    if not can_view(request.user, version.constitution):
+        return render(request, "feedback/_preview.html", {"error": "you cannot use that constitution"})
+    params = {"method": request.GET.get("method", "")}
+    first = Prompt.objects.filter(prompt_set_id=request.GET.get("prompt_set") or 0).order_by("id").first()
+    if first is not None:
+        params["prompt"] = first.text
+    context = build_preview(version.document(), params)
+    return render(request, "feedback/_preview.html", {**context, "version": version, "first": first})

@@ -24,6 +24,8 @@ class Prompt(models.Model):
     key = models.CharField(max_length=200)
     text = models.TextField()
     category = models.CharField(max_length=100, blank=True)
+    meta = models.JSONField(default=dict, blank=True, help_text="provenance, e.g. the model and nearest seed of a "
+                                                                "synthesized prompt")
 
     class Meta:
         ordering = ["id"]

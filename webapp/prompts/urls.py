@@ -7,4 +7,5 @@ urlpatterns = [
     path("<int:pk>/", views.prompt_set_detail, name="prompt_set"),
     path("sample/", views.sample_new, name="sample_new"),
     path("import/", views.import_prompts, name="prompt_import"),
+    path("synthesize/", views.synthesize_new, name="prompt_synthesize"),
 ]

@@ -4,10 +4,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from alignment.errors import UserError
 from webapp.accounts.roles import role_required
 from webapp.prompts import selectors
-from webapp.prompts.forms import ImportPromptsForm, SampleForm
+from webapp.prompts.forms import ImportPromptsForm, SampleForm, SynthesisForm
 from webapp.prompts.importing import import_prompt_set
 from webapp.prompts.models import PromptSet
 from webapp.prompts.services import launch_sampling
+from webapp.prompts.synthesis import launch_synthesis
 
 
 def prompt_set_list(request):
@@ -51,3 +52,18 @@ def import_prompts(request):
             messages.success(request, f"Imported {prompt_set.prompts.count()} prompts.")
             return redirect("prompt_set", pk=prompt_set.pk)
     return render(request, "prompts/import.html", {"form": form})
+
+
+@role_required("operator")
+def synthesize_new(request):
+    form = SynthesisForm(request.POST or None, initial={"source": request.GET.get("source")})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            job = launch_synthesis(request.user, data["source"], data["name"], data, queue=data["queue"])
+        except UserError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"Synthesis job {job.pk} queued; its prompts fill the set {data['name']!r}.")
+            return redirect("job_detail", pk=job.pk)
+    return render(request, "prompts/synthesize.html", {"form": form})

@@ -1,9 +1,10 @@
 """Job kinds the worker knows, by name."""
 
-from workers.kinds import check, feedback, sample
+from workers.kinds import check, feedback, sample, synthesize
 
 HANDLERS = {
     "sample_responses": sample.run,
     "worker_check": check.run,
     "feedback": feedback.run,
+    "synthesize_prompts": synthesize.run,
 }

@@ -1,0 +1,200 @@
+"""Prompt synthesis, self-instruct style: show the model 8 tasks sampled from a seed set, let
+it write a ninth, keep it only if it is neither an exact nor a near duplicate of anything seen.
+
+As in Self-Instruct, once some prompts have been generated a few of the shots (2 of 8) are
+drawn from them, so the pool drifts away from the seeds. Near duplicates are found by the
+cosine similarity of all-MiniLM-L6-v2 embeddings (Self-Instruct used ROUGE-L > 0.7 instead).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator, Sequence
+
+from alignment.errors import UserError
+from alignment.generation import Backend, SamplingParams
+from alignment.models import DEFAULT_MODEL
+from alignment.sampling import PromptRecord
+
+INSTRUCTION = (
+    "Here are {n} tasks that people have asked an AI assistant to do.\n\n{tasks}\n\n"
+    "Write task {next}: one new task for the assistant, different in topic and wording from all of "
+    "the tasks above. It must make sense on its own. Reply with the task only."
+)
+# A small model sometimes answers the instruction instead of following it.
+_ECHO = re.compile(r"\b(?:new task|tasks? above|previous tasks?|different from all)\b", re.IGNORECASE)
+_LEADING_LABEL = re.compile(r"^\s*(?:task\s*\d+\s*[:.)-]|\d+\s*[:.)-])\s*", re.IGNORECASE)
+
+
+@dataclass
+class SynthesisConfig:
+    seeds: str = field(default="", metadata={"help": "JSONL of {key, prompt}; records with \"synthesized\": true "
+                                                       "are earlier outputs (a resumed run continues after them)"})
+    output: str = field(default="-", metadata={"help": "JSONL to write, or - for stdout"})
+    model: str = field(default=DEFAULT_MODEL, metadata={"help": "model that writes the new prompts"})
+    count: int = field(default=50, metadata={"help": "new prompts wanted"})
+    shots: int = field(default=8, metadata={"help": "example tasks in each few-shot prompt (Self-Instruct: 8)"})
+    generated_shots: int = field(default=2, metadata={"help": "of the shots, how many come from generated prompts"})
+    temperature: float = field(default=0.7, metadata={"help": "sampling temperature"})
+    top_p: float = field(default=0.9, metadata={"help": "nucleus mass"})
+    max_new_tokens: int = field(default=96, metadata={"help": "length limit of one new prompt"})
+    similarity_threshold: float = field(default=0.9, metadata={"help": "drop a prompt whose cosine similarity to any "
+                                                                         "seen prompt is at least this"})
+    min_chars: int = field(default=12, metadata={"help": "drop shorter prompts"})
+    max_chars: int = field(default=1000, metadata={"help": "drop longer prompts"})
+    max_attempts: int = field(default=0, metadata={"help": "generations before giving up; 0 = 10 x count"})
+    batch_size: int = field(default=8, metadata={"help": "generations per forward pass"})
+    seed: int = field(default=0, metadata={"help": "seed for shot choice and sampling"})
+
+    def validate(self) -> None:
+        problems = []
+        if not 1 <= self.count <= 100_000:
+            problems.append("count must be between 1 and 100000")
+        if not 1 <= self.shots <= 16:
+            problems.append("shots must be between 1 and 16")
+        if not 0 <= self.generated_shots <= self.shots:
+            problems.append("generated_shots must be between 0 and shots")
+        if not 0 < self.temperature <= 2:
+            problems.append("temperature must be in (0, 2]")
+        if not 0 < self.top_p <= 1:
+            problems.append("top_p must be in (0, 1]")
+        if not 8 <= self.max_new_tokens <= 1024:
+            problems.append("max_new_tokens must be between 8 and 1024")
+        if not 0 < self.similarity_threshold <= 1:
+            problems.append("similarity_threshold must be in (0, 1]")
+        if not 1 <= self.min_chars <= self.max_chars <= 20_000:
+            problems.append("need 1 <= min_chars <= max_chars <= 20000")
+        if self.max_attempts < 0:
+            problems.append("max_attempts must be 0 (automatic) or more")
+        if not 1 <= self.batch_size <= 512:
+            problems.append("batch_size must be between 1 and 512")
+        if not 0 <= self.seed < 2**32:
+            problems.append("seed must be between 0 and 2**32 - 1")
+        if problems:
+            raise UserError("; ".join(problems))
+
+
+@dataclass
+class Stats:
+    generated: int = 0
+    kept: int = 0
+    invalid: int = 0
+    exact_duplicates: int = 0
+    near_duplicates: int = 0
+
+
+def normalise(text: str) -> str:
+    """The form two prompts share when they differ only in case, spacing and punctuation."""
+    return " ".join(re.sub(r"[^\w]+", " ", text.casefold()).split())
+
+
+def clean(text: str) -> str:
+    """The task the model wrote, without a "Task 9:" label, quotes or a trailing second task."""
+    text = text.strip()
+    text = _LEADING_LABEL.sub("", text, count=1)
+    text = re.split(r"\n\s*\n|\n\s*(?:task\s*)?\d+\s*[:.)]", text, maxsplit=1, flags=re.IGNORECASE)[0].strip()
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
+        text = text[1:-1].strip()
+    return text
+
+
+def read_seeds(path: Path) -> tuple[list[PromptRecord], list[PromptRecord]]:
+    """Seed prompts, and the earlier outputs of this run (marked "synthesized": true)."""
+    seeds, earlier = [], []
+    for number, line in enumerate(_lines(path), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+            record = PromptRecord(str(obj["key"]), str(obj["prompt"]))
+        except (ValueError, KeyError, TypeError):
+            raise UserError(f"{path}:{number}: expected a JSON object with 'key' and 'prompt'") from None
+        (earlier if obj.get("synthesized") else seeds).append(record)
+    return seeds, earlier
+
+
+def _lines(path: Path) -> list[str]:
+    try:
+        return path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"cannot read seeds file {path}: {exc}") from exc
+
+
+def few_shot_prompt(examples: Sequence[str]) -> str:
+    tasks = "\n".join(f"Task {i}: {' '.join(e.split())}" for i, e in enumerate(examples, start=1))
+    return INSTRUCTION.format(n=len(examples), tasks=tasks, next=len(examples) + 1)
+
+
+def synthesize(backend: Backend, embedder, records: Sequence[PromptRecord], config: SynthesisConfig,
+               synthesized: Sequence[PromptRecord] = ()) -> Iterator[tuple[list[dict], Stats]]:
+    """Yield (kept records, running stats) after each batch until `count` are kept in all
+    (earlier outputs included) or the attempt budget is spent."""
+    config.validate()
+    seeds = [r for r in records if r.prompt.strip()]
+    if not seeds:
+        raise UserError("the seed set holds no prompts")
+    pool_texts = [r.prompt for r in seeds] + [r.prompt for r in synthesized]
+    pool_keys = [r.key for r in seeds] + [r.key for r in synthesized]
+    seen = {normalise(t) for t in pool_texts}
+    vectors = embedder.encode(pool_texts)
+    generated = [r.prompt for r in synthesized]
+    index = len(synthesized)
+    budget = config.max_attempts or 10 * config.count
+    stats = Stats()
+    rng = random.Random(config.seed)
+    while index < config.count and stats.generated < budget:
+        size = min(config.batch_size, budget - stats.generated)
+        prompts, prefixes = [], []
+        for _ in range(size):
+            from_generated = min(config.generated_shots, len(generated))
+            shots = rng.sample(generated, from_generated) + rng.sample(
+                [r.prompt for r in seeds], min(config.shots - from_generated, len(seeds)))
+            rng.shuffle(shots)
+            prompts.append(few_shot_prompt(shots))
+            prefixes.append(f"Task {len(shots) + 1}:")
+        params = SamplingParams(config.temperature, config.top_p, config.max_new_tokens,
+                                (config.seed + stats.generated) % 2**32)
+        outputs = backend.generate(prompts, 1, params, prefixes)
+        kept: list[dict] = []
+        for (completion,) in outputs:
+            stats.generated += 1
+            text = clean(completion.text)
+            # Cut off by the length limit before the task's paragraph ended: the task is cut too.
+            truncated = completion.finish_reason == "length" and "\n" not in completion.text.strip()
+            if not config.min_chars <= len(text) <= config.max_chars or truncated or _ECHO.search(text):
+                stats.invalid += 1
+                continue
+            norm = normalise(text)
+            if norm in seen:
+                stats.exact_duplicates += 1
+                continue
+            vector = embedder.encode([text])
+            similarity = (vectors @ vector[0]) if len(vectors) else None
+            nearest = int(similarity.argmax()) if similarity is not None else -1
+            if nearest >= 0 and float(similarity[nearest]) >= config.similarity_threshold:
+                stats.near_duplicates += 1
+                continue
+            seen.add(norm)
+            vectors = _append(vectors, vector)
+            key = f"syn-{index + 1:05d}"
+            pool_texts.append(text)
+            pool_keys.append(key)
+            generated.append(text)
+            kept.append({"key": key, "prompt": text, "category": "synthesized", "model": backend.name,
+                         "nearest_key": pool_keys[nearest] if nearest >= 0 else None,
+                         "nearest_similarity": round(float(similarity[nearest]), 4) if nearest >= 0 else None})
+            index += 1
+            stats.kept += 1
+            if index >= config.count:
+                break
+        yield kept, stats
+
+
+def _append(vectors, vector):
+    import torch
+
+    return torch.cat([vectors, vector])
