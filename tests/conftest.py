@@ -167,3 +167,53 @@ def job_status(job_id: int) -> str:
     from webapp.jobs.models import Job
 
     return Job.objects.values_list("status", flat=True).get(pk=job_id)
+
+
+# Preference pairs as a feedback run stores them, made directly so each test controls their values.
+REVIEW_PRINCIPLES = """\
+name: Review rules
+principles:
+  - key: helpful
+    kind: comparison
+    title: Helpful
+    text: Prefer the more **helpful** answer.
+    comparison: Which response is more helpful?
+  - key: honest
+    kind: comparison
+    title: Honest
+    text: Prefer the more honest answer.
+    comparison: Which response is more honest?
+"""
+
+
+@pytest.fixture
+def pair_run(make_user):
+    from alignment.constitution import from_yaml
+    from webapp.constitutions import services as constitutions
+    from webapp.jobs.models import Job
+    from webapp.prompts.models import PromptSet
+
+    version = constitutions.create(make_user("editor", "author"), from_yaml(REVIEW_PRINCIPLES)).head
+    job = Job.objects.create(kind="feedback", status="succeeded", constitution_version=version,
+                             config={"policy_model": "smollm2-135m-instruct", "judge_model": "smollm2-135m-instruct"})
+    return {"job": job, "version": version, "set": PromptSet.objects.create(name="review prompts")}
+
+
+@pytest.fixture
+def make_pair(pair_run):
+    from webapp.feedback.models import PreferencePair
+    from webapp.prompts.models import Prompt
+
+    counter = {"n": 0}
+
+    def make(margin=0.5, tie=False, principle="helpful", method="rl_cai", chosen="Chosen answer.",
+             rejected="Rejected answer.", prompt="A prompt?", disagreement=False, job=None):
+        counter["n"] += 1
+        n = counter["n"]
+        p = Prompt.objects.create(prompt_set=pair_run["set"], key=f"k{n}", text=prompt)
+        return PreferencePair.objects.create(
+            job=job or pair_run["job"], prompt=p, key=f"pair{n}", method=method, constitution_version=pair_run["version"],
+            chosen=chosen, rejected=rejected, soft_label=0.5 + margin / 2, margin=margin, tie=tie,
+            principles=[principle], length_diff=len(chosen) - len(rejected), order_disagreement=disagreement)
+
+    return make

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "webapp.prompts",
     "webapp.constitutions",
     "webapp.feedback",
+    "webapp.review",
 ]
 
 MIDDLEWARE = [
@@ -161,3 +162,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("CHARTER_LOG_LEVEL", "INFO")},
 }
+
+# Review: how many reviewers each pair gets before the queue stops serving it (1 = no overlap).
+REVIEW_OVERLAP = env_int("CHARTER_REVIEW_OVERLAP", 1, minimum=1)

@@ -28,6 +28,7 @@ urlpatterns = [
     path("prompts/", include("webapp.prompts.urls")),
     path("constitutions/", include("webapp.constitutions.urls")),
     path("feedback/", include("webapp.feedback.urls")),
+    path("pairs/", include("webapp.review.urls")),
     path("admin/", admin.site.urls),
     path("api/", _api_urls()),
 ]

@@ -51,10 +51,19 @@ class PreferencePair(models.Model):
     chosen_score = models.FloatField(null=True)
     rejected_score = models.FloatField(null=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Kept on the row so the pairs list filters and sorts without reading texts or judgments.
+    length_diff = models.IntegerField(default=0, help_text="characters of chosen minus rejected")
+    order_disagreement = models.BooleanField(default=False, help_text="some principle's two orders picked different winners")
+    human_verdict = models.CharField(max_length=8, blank=True, default="",
+                                     help_text="agree, flip, tie, flag, mixed (reviewers differ) or blank")
+    review_count = models.PositiveIntegerField(default=0)
+    review_version = models.PositiveIntegerField(default=0, help_text="bumped by every review: stale reviews conflict")
 
     class Meta:
         ordering = ["id"]
         constraints = [models.UniqueConstraint(fields=["job", "key"], name="pair_once_per_job")]
+        indexes = [models.Index(fields=["margin", "id"]), models.Index(fields=["length_diff", "id"]),
+                   models.Index(fields=["review_count", "order_disagreement", "margin", "id"], name="pair_queue_idx")]
 
 
 class Revision(models.Model):

@@ -91,7 +91,8 @@ def _store_results(ctx: JobContext, version, cfg: dict, items: list[dict], by_ke
             pairs.append(PreferencePair(
                 **common, key=item["key"], method=method, chosen=item["chosen"], rejected=item["rejected"],
                 soft_label=item["soft_label"], margin=item["margin"], tie=item["tie"], principles=item["principles"],
-                negated=item["negated"]))
+                negated=item["negated"], length_diff=len(item["chosen"]) - len(item["rejected"]),
+                order_disagreement=_orders_disagree(item["judgments"])))
         elif method == "self_rewarding":
             for response in item["responses"]:
                 for n, j in enumerate(response["judgments"]):
@@ -103,13 +104,23 @@ def _store_results(ctx: JobContext, version, cfg: dict, items: list[dict], by_ke
                 pairs.append(PreferencePair(
                     **common, key=item["key"], method=method, chosen=item["chosen"], rejected=item["rejected"],
                     soft_label=1.0, margin=item["margin"], principles=[item["rubric"]],
-                    chosen_score=item["chosen_score"], rejected_score=item["rejected_score"]))
+                    chosen_score=item["chosen_score"], rejected_score=item["rejected_score"],
+                    length_diff=len(item["chosen"]) - len(item["rejected"])))
         else:
             revisions.append(Revision(**common, key=item["key"], original=item["original"], revision=item["revision"],
                                       chain=item["chain"]))
             pairs.append(PreferencePair(
                 **common, key=item["key"], method=method, chosen=item["revision"], rejected=item["original"],
-                soft_label=1.0, margin=1.0, principles=sorted({c["principle"] for c in item["chain"]})))
+                soft_label=1.0, margin=1.0, principles=sorted({c["principle"] for c in item["chain"]}),
+                length_diff=len(item["revision"]) - len(item["original"])))
     Judgment.objects.bulk_create(judgments, ignore_conflicts=True)
     PreferencePair.objects.bulk_create(pairs, ignore_conflicts=True)
     Revision.objects.bulk_create(revisions, ignore_conflicts=True)
+
+
+def _orders_disagree(judgments: list[dict]) -> bool:
+    """True when, for some principle, the two presentation orders picked different winners."""
+    winners: dict[tuple, set[bool]] = {}
+    for j in judgments:
+        winners.setdefault((j["principle_key"], j["negated"]), set()).add(j["p_first"] >= 0.5)
+    return any(len(w) > 1 for w in winners.values())

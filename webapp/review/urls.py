@@ -1,0 +1,11 @@
+from django.urls import path
+
+from webapp.review import views
+
+urlpatterns = [
+    path("", views.pair_list, name="pairs"),
+    path("queue/", views.review_queue, name="review_queue"),
+    path("agreement/", views.agreement, name="pair_agreement"),
+    path("<int:pk>/", views.pair_detail, name="pair"),
+    path("<int:pk>/review/", views.review_pair, name="pair_review"),
+]

@@ -1,0 +1,92 @@
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from webapp.accounts.roles import has_role, role_required
+from webapp.constitutions.merge import word_diff
+from webapp.feedback.models import METHODS, PreferencePair
+from webapp.review import selectors
+from webapp.review.agreement import agreement_report
+from webapp.review.models import FLAG_REASONS, VERDICTS
+from webapp.review.services import ReviewConflict, ReviewError, submit
+
+
+def _query_without(request, *names: str) -> str:
+    query = request.GET.copy()
+    for name in names:
+        query.pop(name, None)
+    return query.urlencode()
+
+
+def pair_list(request):
+    f = selectors.PairFilter.from_query(request.GET)
+    base = selectors.visible_pairs(request.user)
+    try:
+        page = selectors.pair_page(base, f, request.GET.get("after", ""))
+    except selectors.FilterError as exc:
+        f.errors.append(str(exc))
+        page = selectors.pair_page(base, f)
+    return render(request, "review/list.html", {
+        "f": f, **page, "query": _query_without(request, "after"), "methods": METHODS, "sorts": selectors.SORTS,
+        "first_page": not request.GET.get("after")})
+
+
+def _detail_context(request, pair: PreferencePair, f: selectors.PairFilter) -> dict:
+    base = selectors.visible_pairs(request.user)
+    mine = next((r for r in pair.reviews.all() if r.reviewer_id == request.user.pk), None)
+    return {
+        "pair": pair, **selectors.pair_detail(pair), "query": request.GET.urlencode(),
+        "next_id": selectors.neighbour(base, f, pair), "prev_id": selectors.neighbour(base, f, pair, backwards=True),
+        "diff": word_diff(pair.rejected, pair.chosen), "verdicts": VERDICTS, "reasons": FLAG_REASONS, "mine": mine,
+        "can_review": has_role(request.user, "reviewer"), "in_queue": request.GET.get("queue") == "1",
+    }
+
+
+def _visible_pair(request, pk: int) -> PreferencePair:
+    return get_object_or_404(
+        selectors.visible_pairs(request.user).select_related("prompt", "job", "constitution_version"), pk=pk)
+
+
+def pair_detail(request, pk: int):
+    pair = _visible_pair(request, pk)
+    return render(request, "review/detail.html", _detail_context(request, pair, selectors.PairFilter.from_query(request.GET)))
+
+
+@require_POST
+@role_required("reviewer")
+def review_pair(request, pk: int):
+    pair = _visible_pair(request, pk)
+    f = selectors.PairFilter.from_query(request.GET)
+    try:
+        seen = int(request.POST.get("review_version", ""))
+        submit(request.user, pair.pk, request.POST.get("verdict", ""), seen,
+               reason=request.POST.get("reason", ""), comment=request.POST.get("comment", ""))
+    except (ValueError, ReviewError) as exc:
+        message = str(exc) if isinstance(exc, ReviewError) else "the form is missing the version it was based on"
+        context = _detail_context(request, pair, f) | {"error": message}
+        return render(request, "review/detail.html", context, status=400)
+    except ReviewConflict as exc:
+        pair = _visible_pair(request, pk)
+        context = _detail_context(request, pair, f) | {"conflict": str(exc), "attempt": request.POST}
+        return render(request, "review/detail.html", context, status=409)
+    messages.success(request, f"Pair {pair.pk}: {request.POST['verdict']} saved.")
+    base = selectors.visible_pairs(request.user)
+    if request.GET.get("queue") == "1":
+        return redirect("review_queue")
+    following = selectors.neighbour(base, f, pair)
+    query = request.GET.urlencode()
+    return redirect(f"/pairs/{following or pair.pk}/" + (f"?{query}" if query else ""))
+
+
+@role_required("reviewer")
+def review_queue(request):
+    pair_id = selectors.next_in_queue(selectors.visible_pairs(request.user), request.user)
+    if pair_id is None:
+        return render(request, "review/queue_empty.html")
+    return redirect(f"/pairs/{pair_id}/?queue=1")
+
+
+def agreement(request):
+    f = selectors.PairFilter.from_query(request.GET)
+    report = agreement_report(f.apply(selectors.visible_pairs(request.user)))
+    return render(request, "review/agreement.html", {"report": report, "f": f, "query": request.GET.urlencode()})
