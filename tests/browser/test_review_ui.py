@@ -1,5 +1,7 @@
 """Browser test: filter the pairs, open one, review with the keyboard, land on the next."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -36,3 +38,32 @@ def test_a_reviewer_filters_pairs_and_reviews_with_the_keyboard(login, live_serv
     assert Review.objects.get(pair=second).reason == "both_bad"
     page.keyboard.press("k")  # back to the first pair, which shows the review
     expect(page.locator("#human-verdict")).to_have_text("agree")
+
+
+def test_an_operator_exports_the_filtered_pairs_and_reads_the_agreement(login, live_server, worker, make_pair, make_user):
+    from webapp.review.services import submit
+
+    kept = make_pair(margin=0.7, chosen="Keep me.")
+    flipped = make_pair(margin=0.3, chosen="a", rejected="b")
+    submit(make_user("reviewer"), flipped.pk, "flip", 0)
+    page = login("operator")
+    page.goto(f"{live_server.url}/pairs/queue/")  # the queue serves the low-margin pair that is left
+    expect(page.locator("#chosen")).to_have_text("Keep me.")
+    page.goto(f"{live_server.url}/pairs/agreement/")
+    expect(page.locator("#judge-human")).to_contain_text("0.000")  # one review, and it flipped the judge
+    page.goto(f"{live_server.url}/pairs/")
+    page.fill("#export-form input[name=name]", "first export")
+    page.click("#export-form button")
+    expect(page.locator("#dataset-status")).to_have_text(re.compile("queued|running|succeeded"))
+    for _ in range(60):
+        if page.locator("#download").count():
+            break
+        page.wait_for_timeout(1000)
+        page.reload()
+    expect(page.locator("#dataset-rows")).to_have_text("2")
+    with page.expect_download() as download:
+        page.click("#download")
+    assert download.value.suggested_filename.endswith(".jsonl")
+    page.click("nav >> text=Pairs")
+    page.click("text=Datasets")
+    expect(page.locator("#dataset-rows")).to_contain_text("first export")

@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -6,8 +7,10 @@ from webapp.accounts.roles import has_role, role_required
 from webapp.constitutions.merge import word_diff
 from webapp.feedback.models import METHODS, PreferencePair
 from webapp.review import selectors
+from alignment.errors import UserError
 from webapp.review.agreement import agreement_report
-from webapp.review.models import FLAG_REASONS, VERDICTS
+from webapp.review.export import dataset_path, launch_export
+from webapp.review.models import FLAG_REASONS, VERDICTS, Dataset
 from webapp.review.services import ReviewConflict, ReviewError, submit
 
 
@@ -90,3 +93,35 @@ def agreement(request):
     f = selectors.PairFilter.from_query(request.GET)
     report = agreement_report(f.apply(selectors.visible_pairs(request.user)))
     return render(request, "review/agreement.html", {"report": report, "f": f, "query": request.GET.urlencode()})
+
+
+@require_POST
+@role_required("operator")
+def export_pairs(request):
+    query = {k: v for k, v in request.POST.items() if k not in ("csrfmiddlewaretoken", "name", "kind", "keep_ties")}
+    try:
+        dataset = launch_export(request.user, request.POST.get("name", ""), query, request.POST.get("kind", "preference"),
+                                keep_ties=request.POST.get("keep_ties") == "on")
+    except UserError as exc:
+        messages.error(request, f"Export refused: {exc}")
+        return redirect(f"/pairs/?{'&'.join(f'{k}={v}' for k, v in query.items() if v)}")
+    messages.success(request, f"Exporting {dataset.name!r} as job {dataset.job_id}.")
+    return redirect("dataset", pk=dataset.pk)
+
+
+def dataset_list(request):
+    return render(request, "review/datasets.html", {"datasets": Dataset.objects.select_related("job", "created_by")[:200]})
+
+
+def dataset_detail(request, pk: int):
+    dataset = get_object_or_404(Dataset.objects.select_related("job", "created_by"), pk=pk)
+    return render(request, "review/dataset.html", {"d": dataset})
+
+
+def dataset_download(request, pk: int):
+    dataset = get_object_or_404(Dataset, pk=pk)
+    path = dataset_path(dataset)  # built from the id alone: no user text reaches the path
+    if not dataset.ready or not path.is_file():
+        raise Http404("this dataset has not been written yet")
+    return FileResponse(path.open("rb"), as_attachment=True, filename=f"dataset-{dataset.pk}.jsonl",
+                        content_type="application/jsonl")

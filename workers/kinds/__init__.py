@@ -1,10 +1,11 @@
 """Job kinds the worker knows, by name."""
 
-from workers.kinds import check, feedback, sample, synthesize
+from workers.kinds import check, export, feedback, sample, synthesize
 
 HANDLERS = {
     "sample_responses": sample.run,
     "worker_check": check.run,
     "feedback": feedback.run,
     "synthesize_prompts": synthesize.run,
+    "export_pairs": export.run,
 }
