@@ -67,3 +67,19 @@ def test_an_operator_exports_the_filtered_pairs_and_reads_the_agreement(login, l
     page.click("nav >> text=Pairs")
     page.click("text=Datasets")
     expect(page.locator("#dataset-rows")).to_contain_text("first export")
+
+
+def test_the_charts_draw_and_a_bar_opens_the_pairs_it_counts(login, live_server, make_pair):
+    make_pair(margin=0.05, tie=True)
+    make_pair(margin=0.07)
+    make_pair(margin=0.95)
+    page = login("viewer")
+    page.goto(f"{live_server.url}/pairs/")
+    page.click("text=Charts")
+    for chart in ("margin", "length", "principles", "runs"):
+        expect(page.locator(f"#chart-{chart} .main-svg").first).to_be_visible()
+    expect(page.locator("#chart-agreement")).to_have_text("No data.")  # nothing reviewed yet
+    box = page.locator("#chart-margin .bars .point path").first.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)  # plotly listens on its drag layer
+    page.wait_for_url(re.compile(r"/pairs/\?.*margin_below=0\.1"))
+    expect(page.locator("#pair-rows tr")).to_have_count(2)

@@ -36,6 +36,7 @@ class PairFilter:
     method: str = ""
     margin_min: float | None = None
     margin_max: float | None = None
+    margin_below: float | None = None  # exclusive upper bound: the charts' bins link with it
     ties: str = ""  # "", "yes" (only ties), "no" (no ties)
     disagreement: str = ""  # order disagreement
     reviewed: str = ""
@@ -52,6 +53,7 @@ class PairFilter:
         f.run, f.version = _int(query, "run", f), _int(query, "version", f)
         f.length_min, f.length_max = _int(query, "length_min", f, signed=True), _int(query, "length_max", f, signed=True)
         f.margin_min, f.margin_max = _float(query, "margin_min", f), _float(query, "margin_max", f)
+        f.margin_below = _float(query, "margin_below", f)
         f.principle = query.get("principle", "").strip()[:64]
         f.method = query.get("method", "")
         if f.method and f.method not in dict(METHODS):
@@ -85,6 +87,8 @@ class PairFilter:
             qs = qs.filter(margin__gte=self.margin_min)
         if self.margin_max is not None:
             qs = qs.filter(margin__lte=self.margin_max)
+        if self.margin_below is not None:
+            qs = qs.filter(margin__lt=self.margin_below)
         if self.length_min is not None:
             qs = qs.filter(length_diff__gte=self.length_min)
         if self.length_max is not None:
@@ -130,8 +134,8 @@ def _float(query, name, f: PairFilter):
     except ValueError:
         f.errors.append(f"{name} must be a number")
         return None
-    if not 0 <= value <= 1:
-        f.errors.append(f"{name} must be between 0 and 1")
+    if not 0 <= value <= 100:  # pairwise margins lie in [0, 1]; Self-Rewarding's are score gaps
+        f.errors.append(f"{name} must be between 0 and 100")
         return None
     return value
 

@@ -6,6 +6,7 @@ urlpatterns = [
     path("", views.pair_list, name="pairs"),
     path("queue/", views.review_queue, name="review_queue"),
     path("agreement/", views.agreement, name="pair_agreement"),
+    path("charts/", views.charts, name="pair_charts"),
     path("export/", views.export_pairs, name="pair_export"),
     path("datasets/", views.dataset_list, name="datasets"),
     path("datasets/<int:pk>/", views.dataset_detail, name="dataset"),

@@ -9,6 +9,7 @@ from webapp.feedback.models import METHODS, PreferencePair
 from webapp.review import selectors
 from alignment.errors import UserError
 from webapp.review.agreement import agreement_report
+from webapp.review.charts import chart_data
 from webapp.review.export import dataset_path, launch_export
 from webapp.review.models import FLAG_REASONS, VERDICTS, Dataset
 from webapp.review.services import ReviewConflict, ReviewError, submit
@@ -125,3 +126,9 @@ def dataset_download(request, pk: int):
         raise Http404("this dataset has not been written yet")
     return FileResponse(path.open("rb"), as_attachment=True, filename=f"dataset-{dataset.pk}.jsonl",
                         content_type="application/jsonl")
+
+
+def charts(request):
+    f = selectors.PairFilter.from_query(request.GET)
+    data = chart_data(f.apply(selectors.visible_pairs(request.user)))
+    return render(request, "review/charts.html", {"data": data, "f": f, "query": _query_without(request, "after")})

@@ -61,7 +61,7 @@ def test_each_filter_keeps_exactly_the_matching_pairs(make_pair, make_user, pair
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("query, message", [
-    ("margin_min=abc", "margin_min must be a number"), ("margin_max=3", "between 0 and 1"),
+    ("margin_min=abc", "margin_min must be a number"), ("margin_max=-3", "between 0 and 100"),
     ("run=-4", "run must be positive"), ("sort=evil", "sort must be one of"), ("ties=maybe", "ties must be yes, no"),
     ("after=zz_qq&sort=margin", "cursor is malformed"),
 ])
