@@ -141,7 +141,7 @@ def _float(query, name, f: PairFilter):
 
 
 def _snippets(qs: QuerySet) -> QuerySet:
-    return (qs.defer("chosen", "rejected", "principles", "negated")
+    return (qs.defer("chosen", "rejected", "negated")
             .annotate(prompt_snippet=Substr("prompt__text", 1, SNIPPET), chosen_snippet=Substr("chosen", 1, SNIPPET),
                       rejected_snippet=Substr("rejected", 1, SNIPPET)))
 
@@ -164,7 +164,10 @@ def _after(qs: QuerySet, sort: str, cursor: str, backwards: bool = False) -> Que
         last_id = int(last_id)
     except ValueError:
         raise FilterError("the page cursor is malformed; start again from the first page") from None
-    return qs.filter(Q(**{f"{column}__{op}": value}) | Q(**{column: value, f"id__{op}": last_id}))
+    # The leading range condition lets the (column, id) index start the scan at the cursor;
+    # the OR alone would make some planners (SQLite's) scan from the start.
+    return qs.filter(**{f"{column}__{op}e": value}).filter(
+        Q(**{f"{column}__{op}": value}) | Q(**{column: value, f"id__{op}": last_id}))
 
 
 def _ordered(qs: QuerySet, sort: str, backwards: bool = False) -> QuerySet:
