@@ -70,6 +70,17 @@ def main() -> None:
         page.locator("#pair-rows").scroll_into_view_if_needed()
         page.screenshot(path=OUT / "feedback-run.png", full_page=True)
 
+        page.goto(f"{BASE}/pairs/")
+        page.screenshot(path=OUT / "pairs.png")
+        page.locator("#pair-rows a").first.click()
+        page.keyboard.press("d")
+        page.screenshot(path=OUT / "pair.png", full_page=False)
+        page.keyboard.press("d")
+        page.keyboard.press("a")
+        page.goto(f"{BASE}/pairs/charts/")
+        page.wait_for_timeout(1500)
+        page.screenshot(path=OUT / "charts.png", full_page=True)
+
         page.goto(f"{BASE}/constitutions/")
         page.click("text=Helpful, honest, harmless (SALMON)")
         page.screenshot(path=OUT / "constitution.png")

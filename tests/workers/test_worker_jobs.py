@@ -132,8 +132,11 @@ def test_a_feedback_run_stores_pairs_and_judgments_in_both_orders(worker, small_
     assert pairs.count() == 4
     assert Judgment.objects.filter(job=job).count() == 8
     for pair in pairs:
-        orders = sorted(Judgment.objects.filter(job=job, prompt=pair.prompt).values_list("order", flat=True))
-        assert orders == [1, 2] and pair.constitution_version == job.constitution_version
+        judged = Judgment.objects.filter(job=job, prompt=pair.prompt).order_by("order")
+        assert [j.order for j in judged] == [1, 2] and pair.constitution_version == job.constitution_version
+        # The list's filter columns: one principle, so the orders disagree exactly on a tie.
+        assert pair.order_disagreement == ((judged[0].p_first >= 0.5) != (judged[1].p_first >= 0.5)) == pair.tie
+        assert pair.length_diff == len(pair.chosen) - len(pair.rejected)
     assert Response.objects.filter(job=job).count() == 8
 
 

@@ -7,7 +7,7 @@ list reads snippets, never full texts.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.conf import settings
 from django.db import connection
@@ -170,6 +170,38 @@ def _after(qs: QuerySet, sort: str, cursor: str, backwards: bool = False) -> Que
         Q(**{f"{column}__{op}": value}) | Q(**{column: value, f"id__{op}": last_id}))
 
 
+# For each sort column and direction: the filter bounds a cursor on that column can imply,
+# and the test that it does (the cursor's value lies within the bound).
+_SUPERSEDED = {
+    "margin": {"asc": {"margin_min": lambda v, b: v >= b},
+               "desc": {"margin_max": lambda v, b: v <= b, "margin_below": lambda v, b: v < b}},
+    "length_diff": {"asc": {"length_min": lambda v, b: v >= b}, "desc": {"length_max": lambda v, b: v <= b}},
+}
+
+
+def _without_superseded_bounds(f: PairFilter, value, backwards: bool = False) -> PairFilter:
+    """Past a cursor on the sort column, the cursor is the tighter bound on that column. Two
+    bounds on one column can make SQLite start its index scan at the looser one (measured:
+    a deep filtered page at 1M pairs read 180k index entries), so a filter bound the cursor
+    implies is dropped."""
+    column = SORTS[f.sort].lstrip("-")
+    direction = "desc" if SORTS[f.sort].startswith("-") != backwards else "asc"
+    implied = {name: None for name, holds in _SUPERSEDED.get(column, {}).get(direction, {}).items()
+               if getattr(f, name) is not None and holds(value, getattr(f, name))}
+    return replace(f, **implied) if implied else f
+
+
+def _cursor_value(f: PairFilter, cursor: str):
+    column = SORTS[f.sort].lstrip("-")
+    if column == "id":
+        return None
+    try:
+        raw = cursor.rpartition("_")[0]
+        return float(raw) if column == "margin" else int(raw)
+    except ValueError:
+        raise FilterError("the page cursor is malformed; start again from the first page") from None
+
+
 def _ordered(qs: QuerySet, sort: str, backwards: bool = False) -> QuerySet:
     column = SORTS[sort]
     if backwards:
@@ -189,9 +221,11 @@ def visible_pairs(user) -> QuerySet:
 
 
 def pair_page(base: QuerySet, f: PairFilter, cursor: str = "") -> dict:
-    qs = _snippets(f.apply(base))
     if cursor:
-        qs = _after(qs, f.sort, cursor)
+        narrowed = _without_superseded_bounds(f, _cursor_value(f, cursor))
+        qs = _after(_snippets(narrowed.apply(base)), f.sort, cursor)
+    else:
+        qs = _snippets(f.apply(base))
     rows = list(_ordered(qs, f.sort)[: PAGE + 1])
     page = rows[:PAGE]
     return {"pairs": page, "next_cursor": encode_cursor(page[-1], f.sort) if len(rows) > PAGE else None}
@@ -199,7 +233,9 @@ def pair_page(base: QuerySet, f: PairFilter, cursor: str = "") -> dict:
 
 def neighbour(base: QuerySet, f: PairFilter, pair, backwards: bool = False) -> int | None:
     """The id of the pair after (or before) this one in the filtered, sorted list."""
-    qs = _after(f.apply(base), f.sort, encode_cursor(pair, f.sort), backwards)
+    cursor = encode_cursor(pair, f.sort)
+    narrowed = _without_superseded_bounds(f, _cursor_value(f, cursor), backwards)
+    qs = _after(narrowed.apply(base), f.sort, cursor, backwards)
     return _ordered(qs, f.sort, backwards).values_list("id", flat=True).first()
 
 

@@ -110,3 +110,30 @@ def test_the_detail_page_shows_judgments_lineage_and_neighbours_in_the_filter(cl
     assert f"/pairs/{last.pk}/?margin_max=0.5" in body  # next within the filter skips the 0.9 pair
     assert f"/pairs/{middle.pk}/" not in body
     assert re.search(r"Review rules v1", body) and "smollm2-135m-instruct" in body
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("sort", ["margin", "-margin", "length", "-length"])
+def test_pages_sorted_by_a_filtered_column_keep_exactly_the_filtered_pairs(make_pair, make_user, sort):
+    from webapp.feedback.models import PreferencePair
+
+    rng = random.Random(2)
+    for _ in range(5 * PAGE):
+        make_pair(margin=round(rng.random(), 2), chosen="c" * rng.randint(1, 60))
+    query = {"sort": sort, "margin_min": "0.3", "margin_below": "0.8", "length_min": "-10", "length_max": "30"}
+    expected = set(PreferencePair.objects.filter(margin__gte=0.3, margin__lt=0.8, length_diff__gte=-10,
+                                                 length_diff__lte=30).values_list("id", flat=True))
+    seen = walk(make_user("viewer"), query)
+    assert len(seen) == len(set(seen)) and set(seen) == expected and len(expected) > PAGE
+
+
+@pytest.mark.django_db
+def test_neighbours_of_a_pair_outside_the_filter_stay_inside_it(make_pair, make_user):
+    from webapp.review.selectors import neighbour
+
+    low, outside, high = make_pair(margin=0.1), make_pair(margin=0.9), make_pair(margin=0.4)
+    f = PairFilter.from_query({"sort": "margin", "margin_max": "0.5"})
+    base = visible_pairs(make_user("viewer"))
+    assert neighbour(base, f, outside, backwards=True) == high.pk
+    assert neighbour(base, f, outside) is None
+    assert neighbour(base, f, low) == high.pk
