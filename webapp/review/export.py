@@ -30,16 +30,23 @@ def exports_dir() -> Path:
     return Path(settings.DATA_DIR) / "exports"
 
 
+SUFFIX = {"jsonl": ".jsonl", "parquet": ".parquet", "hf": ".tar"}
+
+
 def dataset_path(dataset: Dataset) -> Path:
-    return exports_dir() / f"dataset-{dataset.pk}.jsonl"
+    """Built from the id and format alone: no user text ever reaches a path."""
+    return exports_dir() / f"dataset-{dataset.pk}{SUFFIX[dataset.format]}"
 
 
-def launch_export(user, name: str, query: dict, kind: str = "preference", keep_ties: bool = False):
+def launch_export(user, name: str, query: dict, kind: str = "preference", keep_ties: bool = False,
+                  format: str = "jsonl"):
     name = (name or "").strip()
     if not name:
         raise UserError("a name for the dataset is required")
     if kind not in dict(Dataset.KINDS):
         raise UserError(f"kind must be one of {', '.join(dict(Dataset.KINDS))}")
+    if format not in SUFFIX:
+        raise UserError(f"format must be one of {', '.join(SUFFIX)}")
     f = PairFilter.from_query(query)
     if f.errors:
         raise UserError("; ".join(f.errors))
@@ -47,8 +54,9 @@ def launch_export(user, name: str, query: dict, kind: str = "preference", keep_t
     with transaction.atomic():
         if Dataset.objects.filter(name=name).exists():
             raise UserError(f"a dataset named {name!r} already exists")
-        dataset = Dataset.objects.create(name=name, kind=kind, filter=clean, keep_ties=keep_ties, created_by=user)
-        dataset.job = jobs.launch("export_pairs", {"dataset": dataset.pk, "name": name, "kind": kind,
+        dataset = Dataset.objects.create(name=name, kind=kind, filter=clean, keep_ties=keep_ties, created_by=user,
+                                         format=format)
+        dataset.job = jobs.launch("export_pairs", {"dataset": dataset.pk, "name": name, "kind": kind, "format": format,
                                                    "filter": clean, "keep_ties": keep_ties}, user)
         dataset.save(update_fields=["job"])
     return dataset
@@ -99,25 +107,95 @@ def records(dataset: Dataset, user) -> Iterator[tuple[dict | None, str]]:
 
 
 def write(dataset: Dataset, user, on_progress=lambda n: None) -> Dataset:
-    """Stream the records to a partial file, hashing as it goes; rename when complete, so a
-    crash never leaves a file that looks finished. Re-running rewrites it from the start."""
+    """Stream the records to a partial file, hashing their canonical JSONL lines as it goes;
+    rename when complete, so a crash never leaves a file that looks finished. Re-running
+    rewrites it from the start."""
     target = dataset_path(dataset)
     target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_suffix(".partial")
+    partial = target.with_name(target.name + ".partial")
     digest, counts = hashlib.sha256(), Counter()
-    with partial.open("wb") as out:
+
+    def written() -> Iterator[dict]:
         for n, (record, outcome) in enumerate(records(dataset, user), start=1):
             counts[outcome] += 1
             if record is not None:
-                line = (json.dumps(record, ensure_ascii=False) + "\n").encode()
-                digest.update(line)
-                out.write(line)
+                digest.update((json.dumps(record, ensure_ascii=False) + "\n").encode())
+                yield record
             if n % CHUNK == 0:
                 on_progress(n)
-        out.flush()
-        os.fsync(out.fileno())
+
+    WRITERS[dataset.format](written(), partial, dataset.kind)
     os.replace(partial, target)
     Dataset.objects.filter(pk=dataset.pk).update(rows=counts["written"], counts=dict(counts), sha256=digest.hexdigest(),
                                                  size_bytes=target.stat().st_size)
     dataset.refresh_from_db()
     return dataset
+
+
+def _write_jsonl(rows: Iterator[dict], path: Path, kind: str) -> None:
+    with path.open("wb") as out:
+        for record in rows:
+            out.write((json.dumps(record, ensure_ascii=False) + "\n").encode())
+        out.flush()
+        os.fsync(out.fileno())
+
+
+def _schema(kind: str):
+    import pyarrow as pa
+
+    turn = pa.list_(pa.struct([("role", pa.string()), ("content", pa.string())]))
+    lineage = [("pair_id", pa.int64()), ("constitution_version", pa.int64()), ("run", pa.int64())]
+    if kind == "sft":
+        return pa.schema([("prompt", turn), ("completion", turn), *lineage])
+    return pa.schema([("prompt", turn), ("chosen", turn), ("rejected", turn), ("tie", pa.bool_()),
+                      ("soft_label", pa.float64()), ("margin", pa.float64()), ("human_verdict", pa.string()),
+                      ("method", pa.string()), ("principles", pa.list_(pa.string())), *lineage])
+
+
+def _write_parquet(rows: Iterator[dict], path: Path, kind: str) -> None:
+    """Row groups of CHUNK records: memory holds one chunk at a time."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = _schema(kind)
+    with pq.ParquetWriter(path, schema) as writer:
+        batch: list[dict] = []
+        for record in rows:
+            batch.append(record)
+            if len(batch) == CHUNK:
+                writer.write_table(pa.Table.from_pylist(batch, schema=schema))
+                batch = []
+        if batch:
+            writer.write_table(pa.Table.from_pylist(batch, schema=schema))
+
+
+def _write_hf(rows: Iterator[dict], path: Path, kind: str) -> None:
+    """A `datasets` folder (save_to_disk), built from a Parquet file and shipped as a tar."""
+    import shutil
+    import tarfile
+    import tempfile
+
+    import datasets
+
+    with tempfile.TemporaryDirectory(dir=path.parent) as tmp:
+        parquet = Path(tmp) / "records.parquet"
+        _write_parquet(rows, parquet, kind)
+        folder = Path(tmp) / path.name.removesuffix(".tar.partial")
+        if pq_rows(parquet):  # memory-mapped from the Parquet file, chunk by chunk
+            loaded = datasets.Dataset.from_parquet(str(parquet), cache_dir=str(Path(tmp) / "cache"))
+        else:  # from_parquet refuses a file with no rows
+            loaded = datasets.Dataset(_schema(kind).empty_table())
+        loaded.save_to_disk(str(folder))
+        del loaded
+        with tarfile.open(path, "w") as tar:
+            tar.add(folder, arcname=folder.name)
+        shutil.rmtree(folder)
+
+
+def pq_rows(path: Path) -> int:
+    import pyarrow.parquet as pq
+
+    return pq.ParquetFile(path).metadata.num_rows
+
+
+WRITERS = {"jsonl": _write_jsonl, "parquet": _write_parquet, "hf": _write_hf}

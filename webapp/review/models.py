@@ -34,7 +34,9 @@ class Dataset(models.Model):
     KINDS = [("preference", "preference pairs (TRL conversational: prompt, chosen, rejected)"),
              ("sft", "SFT records (TRL conversational: prompt, completion), from SL-CAI revisions")]
     name = models.CharField(max_length=200, unique=True)
+    FORMATS = [("jsonl", "JSONL"), ("parquet", "Parquet"), ("hf", "Hugging Face datasets folder (tar)")]
     kind = models.CharField(max_length=16, choices=KINDS, default="preference")
+    format = models.CharField(max_length=8, choices=FORMATS, default="jsonl")
     filter = models.JSONField(default=dict, help_text="the pairs list's filter, as query parameters")
     keep_ties = models.BooleanField(default=False)
     job = models.OneToOneField("jobs.Job", null=True, on_delete=models.SET_NULL, related_name="dataset")
@@ -42,7 +44,8 @@ class Dataset(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     rows = models.PositiveIntegerField(null=True)
     counts = models.JSONField(default=dict, blank=True, help_text="rows written and rows left out, by reason")
-    sha256 = models.CharField(max_length=64, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True, help_text="SHA-256 of the records as canonical JSONL lines, "
+                                                                    "whatever the file format")
     size_bytes = models.BigIntegerField(null=True)
 
     class Meta:

@@ -99,10 +99,10 @@ def agreement(request):
 @require_POST
 @role_required("operator")
 def export_pairs(request):
-    query = {k: v for k, v in request.POST.items() if k not in ("csrfmiddlewaretoken", "name", "kind", "keep_ties")}
+    query = {k: v for k, v in request.POST.items() if k not in ("csrfmiddlewaretoken", "name", "kind", "keep_ties", "format")}
     try:
         dataset = launch_export(request.user, request.POST.get("name", ""), query, request.POST.get("kind", "preference"),
-                                keep_ties=request.POST.get("keep_ties") == "on")
+                                keep_ties=request.POST.get("keep_ties") == "on", format=request.POST.get("format", "jsonl"))
     except UserError as exc:
         messages.error(request, f"Export refused: {exc}")
         return redirect(f"/pairs/?{'&'.join(f'{k}={v}' for k, v in query.items() if v)}")
@@ -124,8 +124,8 @@ def dataset_download(request, pk: int):
     path = dataset_path(dataset)  # built from the id alone: no user text reaches the path
     if not dataset.ready or not path.is_file():
         raise Http404("this dataset has not been written yet")
-    return FileResponse(path.open("rb"), as_attachment=True, filename=f"dataset-{dataset.pk}.jsonl",
-                        content_type="application/jsonl")
+    types = {"jsonl": "application/jsonl", "parquet": "application/vnd.apache.parquet", "hf": "application/x-tar"}
+    return FileResponse(path.open("rb"), as_attachment=True, filename=path.name, content_type=types[dataset.format])
 
 
 def charts(request):

@@ -116,3 +116,43 @@ def test_the_export_job_runs_on_a_real_worker(worker, reviewed, make_user):
     dataset.refresh_from_db()
     assert dataset.job.status == "succeeded", dataset.job.error
     assert dataset.rows == 2 and dataset.job.result["sha256"] == dataset.sha256
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("kind", ["preference", "sft"])
+def test_parquet_and_datasets_exports_hold_the_same_records_and_content_hash_as_jsonl(reviewed, make_pair, make_user,
+                                                                                   tmp_path, kind):
+    import tarfile
+
+    import datasets
+    import pyarrow.parquet as pq
+
+    make_pair(method="sl_cai", chosen="Revised.", rejected="Original.")
+    operator = make_user("operator")
+    jsonl = write(launch_export(operator, "j", {}, kind=kind), operator)
+    parquet = write(launch_export(operator, "p", {}, kind=kind, format="parquet"), operator)
+    hf = write(launch_export(operator, "h", {}, kind=kind, format="hf"), operator)
+    expected = lines(jsonl)
+    assert pq.read_table(dataset_path(parquet)).to_pylist() == expected
+    with tarfile.open(dataset_path(hf)) as tar:
+        tar.extractall(tmp_path, filter="data")
+    assert datasets.load_from_disk(str(tmp_path / f"dataset-{hf.pk}")).to_list() == expected
+    assert jsonl.sha256 == parquet.sha256 == hf.sha256 and jsonl.rows == parquet.rows == hf.rows == len(expected)
+
+
+@pytest.mark.django_db
+def test_an_unknown_format_is_refused(make_user):
+    from alignment.errors import UserError
+
+    with pytest.raises(UserError, match="format must be one of"):
+        launch_export(make_user("operator"), "x", {}, format="xlsx")
+    assert not Dataset.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("format", ["jsonl", "parquet", "hf"])
+def test_a_filter_that_matches_nothing_gives_an_empty_dataset_not_a_failure(make_pair, make_user, format):
+    make_pair(margin=0.5)
+    operator = make_user("operator")
+    dataset = write(launch_export(operator, "empty", {"margin_min": "0.9"}, format=format), operator)
+    assert dataset.rows == 0 and dataset_path(dataset).is_file()
