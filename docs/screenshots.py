@@ -58,7 +58,7 @@ def main() -> None:
 
         page.goto(f"{BASE}/feedback/new/")
         page.select_option("select[name=prompt_set]", label="Benign instructions")
-        page.select_option("select[name=constitution_version]", index=1)
+        page.select_option("select[name=constitution_version]", label="Helpful, honest, harmless (SALMON) v1")
         page.select_option("select[name=method]", "salmon")
         page.fill("input[name=limit]", "4")
         page.fill("input[name=max_new_tokens]", "48")

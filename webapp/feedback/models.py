@@ -11,6 +11,7 @@ from webapp.prompts.models import Prompt
 
 METHODS = [("rl_cai", "RL-CAI pairwise"), ("salmon", "SALMON pairwise"),
            ("self_rewarding", "Self-Rewarding pointwise"), ("sl_cai", "SL-CAI critique/revision")]
+IMPORTED = [("human", "Imported, human-labeled"), ("external", "Imported, external")]
 
 
 class Judgment(models.Model):
@@ -39,8 +40,9 @@ class PreferencePair(models.Model):
     job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="pairs")
     prompt = models.ForeignKey(Prompt, on_delete=models.CASCADE, related_name="pairs")
     key = models.CharField(max_length=300)
-    method = models.CharField(max_length=32, choices=METHODS)
-    constitution_version = models.ForeignKey(ConstitutionVersion, on_delete=models.PROTECT, related_name="pairs")
+    method = models.CharField(max_length=32, choices=METHODS + IMPORTED)
+    constitution_version = models.ForeignKey(ConstitutionVersion, on_delete=models.PROTECT, related_name="pairs",
+                                             null=True, blank=True, help_text="empty for imported pairs")
     chosen = models.TextField()
     rejected = models.TextField()
     soft_label = models.FloatField(help_text="P(chosen preferred); pointwise: 1")

@@ -14,7 +14,7 @@ from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Substr
 
-from webapp.feedback.models import METHODS, Judgment, PreferencePair
+from webapp.feedback.models import IMPORTED, METHODS, Judgment, PreferencePair
 from webapp.review.models import Review
 
 PAGE = 50
@@ -56,8 +56,8 @@ class PairFilter:
         f.margin_below = _float(query, "margin_below", f)
         f.principle = query.get("principle", "").strip()[:64]
         f.method = query.get("method", "")
-        if f.method and f.method not in dict(METHODS):
-            f.errors.append(f"method must be one of {', '.join(dict(METHODS))}")
+        if f.method and f.method not in dict(METHODS + IMPORTED):
+            f.errors.append(f"method must be one of {', '.join(dict(METHODS + IMPORTED))}")
             f.method = ""
         for name in ("ties", "disagreement", "reviewed", "judge_human"):
             value = query.get(name, "")
@@ -217,7 +217,8 @@ def visible_pairs(user) -> QuerySet:
 
     if has_role(user, "admin"):
         return PreferencePair.objects.all()
-    return PreferencePair.objects.filter(constitution_version__constitution__in=visible_to(user).values("pk"))
+    return PreferencePair.objects.filter(Q(constitution_version__isnull=True)
+                                         | Q(constitution_version__constitution__in=visible_to(user).values("pk")))
 
 
 def pair_page(base: QuerySet, f: PairFilter, cursor: str = "") -> dict:
@@ -253,8 +254,8 @@ def pair_detail(pair: PreferencePair) -> dict:
     sampling parameters, and the reviews."""
     from webapp.prompts.models import Response
 
-    doc = pair.constitution_version.document()
-    principles = {p.key: p for p in doc.principles}
+    doc = pair.constitution_version.document() if pair.constitution_version else None
+    principles = {p.key: p for p in doc.principles} if doc else {}
     judgments = list(Judgment.objects.filter(job_id=pair.job_id, prompt_id=pair.prompt_id).order_by("key"))
     for j in judgments:
         j.principle = principles.get(j.principle_key)

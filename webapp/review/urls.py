@@ -8,6 +8,7 @@ urlpatterns = [
     path("agreement/", views.agreement, name="pair_agreement"),
     path("charts/", views.charts, name="pair_charts"),
     path("export/", views.export_pairs, name="pair_export"),
+    path("import/", views.import_view, name="pair_import"),
     path("datasets/", views.dataset_list, name="datasets"),
     path("datasets/<int:pk>/", views.dataset_detail, name="dataset"),
     path("datasets/<int:pk>/download/", views.dataset_download, name="dataset_download"),

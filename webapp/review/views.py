@@ -5,12 +5,13 @@ from django.views.decorators.http import require_POST
 
 from webapp.accounts.roles import has_role, role_required
 from webapp.constitutions.merge import word_diff
-from webapp.feedback.models import METHODS, PreferencePair
+from webapp.feedback.models import IMPORTED, METHODS, PreferencePair
 from webapp.review import selectors
 from alignment.errors import UserError
 from webapp.review.agreement import agreement_report
 from webapp.review.charts import chart_data
 from webapp.review.export import dataset_path, launch_export
+from webapp.review.importing import MAX_BYTES, import_pairs
 from webapp.review.models import FLAG_REASONS, VERDICTS, Dataset
 from webapp.review.services import ReviewConflict, ReviewError, submit
 
@@ -31,7 +32,7 @@ def pair_list(request):
         f.errors.append(str(exc))
         page = selectors.pair_page(base, f)
     return render(request, "review/list.html", {
-        "f": f, **page, "query": _query_without(request, "after"), "methods": METHODS, "sorts": selectors.SORTS,
+        "f": f, **page, "query": _query_without(request, "after"), "methods": METHODS + IMPORTED, "sorts": selectors.SORTS,
         "first_page": not request.GET.get("after")})
 
 
@@ -132,3 +133,23 @@ def charts(request):
     f = selectors.PairFilter.from_query(request.GET)
     data = chart_data(f.apply(selectors.visible_pairs(request.user)))
     return render(request, "review/charts.html", {"data": data, "f": f, "query": _query_without(request, "after")})
+
+
+@role_required("operator")
+def import_view(request):
+    error = None
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        try:
+            if upload is None:
+                raise UserError("choose a .jsonl or .parquet file")
+            if upload.size > MAX_BYTES:
+                raise UserError(f"{upload.name}: {upload.size} bytes; the limit is {MAX_BYTES}")
+            job = import_pairs(request.user, request.POST.get("name", ""), request.POST.get("source", "human"),
+                               upload.name, upload.read())
+        except UserError as exc:
+            error = str(exc)
+        else:
+            messages.success(request, f"Imported {job.result['pairs']} pairs as run {job.pk}.")
+            return redirect(f"/pairs/?run={job.pk}")
+    return render(request, "review/import.html", {"error": error, "max_mb": MAX_BYTES // (1024 * 1024)}, status=400 if error else 200)
