@@ -52,6 +52,7 @@ def test_plain_text_records_import_and_show_up_in_the_list(client_as, make_user)
     assert pairs[0].prompt_id == pairs[1].prompt_id  # one prompt row per distinct prompt
     body = client.get(f"/pairs/{pairs[0].pk}/").content.decode()
     assert "none (imported)" in body and "labels.jsonl" in body
+    assert client.get(f"/jobs/{job.pk}/").status_code == 200 and client.get("/jobs/").status_code == 200
 
 
 @pytest.mark.django_db
