@@ -86,12 +86,7 @@ class TransformersBackend:
         exemplars): with share_prefix it is encoded once and its KV cache reused by every row."""
         import torch
 
-        ids = []
-        for c in candidates:
-            encoded = self.tokenizer.encode(c, add_special_tokens=False)
-            if len(encoded) != 1:
-                raise UserError(f"the judge's tokenizer splits {c!r} into {len(encoded)} tokens; it must be one")
-            ids.append(encoded[0])
+        ids = single_token_ids(self.tokenizer, candidates)
         texts = [self.chat_text(p, prefix) for p, prefix in zip(prompts, prefixes)]
         rows = [self.tokenizer.encode(t, add_special_tokens=False) for t in texts]
         shared = _common_prefix_length(rows) if share_prefix and len(rows) > 1 else 0
@@ -164,6 +159,18 @@ class TransformersBackend:
                 row.append(Completion(text, "stop" if stopped else "length", length))
             results.append(row)
         return results
+
+
+def single_token_ids(tokenizer, candidates: Sequence[str]) -> list[int]:
+    """The token id of each verdict candidate; a candidate the tokenizer splits cannot be scored
+    from one next-token distribution."""
+    ids = []
+    for c in candidates:
+        encoded = tokenizer.encode(c, add_special_tokens=False)
+        if len(encoded) != 1:
+            raise UserError(f"the judge's tokenizer splits {c!r} into {len(encoded)} tokens; it must be one")
+        ids.append(encoded[0])
+    return ids
 
 
 def _common_prefix_length(rows: list[list[int]]) -> int:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Sequence
 
 from alignment.errors import TransientError, UserError
-from alignment.generation import Completion, SamplingParams
+from alignment.generation import Completion, SamplingParams, single_token_ids
 
 
 class VLLMBackend:
@@ -70,12 +70,7 @@ class VLLMBackend:
     ) -> list[list[float]]:
         """Log-probabilities of the candidates, renormalised over the candidates (callers use
         only their ratios). share_prefix is vLLM's automatic prefix caching here."""
-        ids = []
-        for c in candidates:
-            encoded = self.tokenizer.encode(c, add_special_tokens=False)
-            if len(encoded) != 1:
-                raise UserError(f"the judge's tokenizer splits {c!r} into {len(encoded)} tokens; it must be one")
-            ids.append(encoded[0])
+        ids = single_token_ids(self.tokenizer, candidates)
         params = self._vllm.SamplingParams(max_tokens=1, temperature=0.0, logprobs=len(ids), allowed_token_ids=ids)
         inputs = [{"prompt_token_ids": self.chat_ids(p, prefix)} for p, prefix in zip(prompts, prefixes)]
         rows = []
