@@ -3,7 +3,6 @@ review landed in between, it is refused with a conflict instead of overwriting s
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -49,8 +48,7 @@ def consensus(verdicts: list[str]) -> str:
     """The pair's human verdict: the reviewers' common verdict, or "mixed" when they differ."""
     if not verdicts:
         return ""
-    counts = Counter(verdicts)
-    return verdicts[0] if len(counts) == 1 else "mixed"
+    return verdicts[0] if len(set(verdicts)) == 1 else "mixed"
 
 
 def submit(user, pair_id: int, verdict: str, seen_version: int, reason: str = "", comment: str = "") -> Submitted:

@@ -1,13 +1,15 @@
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from alignment.errors import UserError
 from webapp.accounts.roles import has_role, role_required
 from webapp.constitutions.merge import word_diff
 from webapp.feedback.models import IMPORTED, METHODS, PreferencePair
 from webapp.review import selectors
-from alignment.errors import UserError
 from webapp.review.agreement import agreement_report
 from webapp.review.charts import chart_data
 from webapp.review.export import dataset_path, launch_export
@@ -106,7 +108,7 @@ def export_pairs(request):
                                 keep_ties=request.POST.get("keep_ties") == "on", format=request.POST.get("format", "jsonl"))
     except UserError as exc:
         messages.error(request, f"Export refused: {exc}")
-        return redirect(f"/pairs/?{'&'.join(f'{k}={v}' for k, v in query.items() if v)}")
+        return redirect("/pairs/?" + urlencode({k: v for k, v in query.items() if v}))
     messages.success(request, f"Exporting {dataset.name!r} as job {dataset.job_id}.")
     return redirect("dataset", pk=dataset.pk)
 
