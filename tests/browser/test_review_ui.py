@@ -65,7 +65,7 @@ def test_an_operator_exports_the_filtered_pairs_and_reads_the_agreement(login, l
         page.click("#download")
     assert download.value.suggested_filename.endswith(".jsonl")
     page.click("nav >> text=Pairs")
-    page.click("text=Datasets")
+    page.click("a[href='/pairs/datasets/']")
     expect(page.locator("#dataset-rows")).to_contain_text("first export")
 
 
