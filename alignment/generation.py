@@ -73,10 +73,7 @@ class TransformersBackend:
             self.tokenizer.pad_token = self.tokenizer.eos_token
 
     def chat_text(self, prompt: str, prefix: str = "") -> str:
-        """The user turn in the model's chat template, and the start of the assistant's turn."""
-        return self.tokenizer.apply_chat_template(
-            [{"role": "user", "content": prompt}], tokenize=False, add_generation_prompt=True
-        ) + prefix
+        return chat_text(self.tokenizer, prompt, prefix)
 
     def next_token_logprobs(
         self, prompts: Sequence[str], prefixes: Sequence[str], candidates: Sequence[str], share_prefix: bool = True
@@ -159,6 +156,13 @@ class TransformersBackend:
                 row.append(Completion(text, "stop" if stopped else "length", length))
             results.append(row)
         return results
+
+
+def chat_text(tokenizer, prompt: str, prefix: str = "") -> str:
+    """The user turn in the model's chat template, and the start of the assistant's turn."""
+    return tokenizer.apply_chat_template(
+        [{"role": "user", "content": prompt}], tokenize=False, add_generation_prompt=True
+    ) + prefix
 
 
 def single_token_ids(tokenizer, candidates: Sequence[str]) -> list[int]:

@@ -55,8 +55,10 @@ def batch_seed(base_seed: int, first_key: str) -> int:
     return (base_seed + zlib.crc32(first_key.encode())) % 2**32
 
 
-def read_prompts(path: Path) -> list[PromptRecord]:
-    records = []
+def read_prompt_rows(path: Path) -> list[tuple[PromptRecord, dict]]:
+    """Each {key, prompt[, responses]} line as a record, with the object it came from (callers
+    read their own extra fields from it)."""
+    rows = []
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
@@ -67,9 +69,14 @@ def read_prompts(path: Path) -> list[PromptRecord]:
         try:
             obj = json.loads(line)
             responses = tuple(str(r) for r in obj.get("responses") or ())
-            records.append(PromptRecord(str(obj["key"]), str(obj["prompt"]), responses))
-        except (ValueError, KeyError, TypeError):
+            rows.append((PromptRecord(str(obj["key"]), str(obj["prompt"]), responses), obj))
+        except (ValueError, KeyError, TypeError, AttributeError):
             raise UserError(f"{path}:{number}: expected a JSON object with 'key' and 'prompt'") from None
+    return rows
+
+
+def read_prompts(path: Path) -> list[PromptRecord]:
+    records = [record for record, _ in read_prompt_rows(path)]
     if not records:
         raise UserError(f"{path} holds no prompts")
     return records

@@ -8,7 +8,6 @@ cosine similarity of all-MiniLM-L6-v2 embeddings (Self-Instruct used ROUGE-L > 0
 
 from __future__ import annotations
 
-import json
 import random
 import re
 from dataclasses import dataclass, field
@@ -18,7 +17,7 @@ from typing import Iterator, Sequence
 from alignment.errors import UserError
 from alignment.generation import Backend, SamplingParams
 from alignment.models import DEFAULT_MODEL
-from alignment.sampling import PromptRecord
+from alignment.sampling import PromptRecord, read_prompt_rows
 
 INSTRUCTION = (
     "Here are {n} tasks that people have asked an AI assistant to do.\n\n{tasks}\n\n"
@@ -105,23 +104,9 @@ def clean(text: str) -> str:
 def read_seeds(path: Path) -> tuple[list[PromptRecord], list[PromptRecord]]:
     """Seed prompts, and the earlier outputs of this run (marked "synthesized": true)."""
     seeds, earlier = [], []
-    for number, line in enumerate(_lines(path), start=1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-            record = PromptRecord(str(obj["key"]), str(obj["prompt"]))
-        except (ValueError, KeyError, TypeError):
-            raise UserError(f"{path}:{number}: expected a JSON object with 'key' and 'prompt'") from None
+    for record, obj in read_prompt_rows(path):
         (earlier if obj.get("synthesized") else seeds).append(record)
     return seeds, earlier
-
-
-def _lines(path: Path) -> list[str]:
-    try:
-        return path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UserError(f"cannot read seeds file {path}: {exc}") from exc
 
 
 def few_shot_prompt(examples: Sequence[str]) -> str:
@@ -138,7 +123,7 @@ def synthesize(backend: Backend, embedder, records: Sequence[PromptRecord], conf
     if not seeds:
         raise UserError("the seed set holds no prompts")
     pool_texts = [r.prompt for r in seeds] + [r.prompt for r in synthesized]
-    pool_keys = [r.key for r in seeds] + [r.key for r in synthesized]
+    pool_keys = [r.key for r in seeds] + [r.key for r in synthesized]  # row i of `vectors`
     seen = {normalise(t) for t in pool_texts}
     vectors = embedder.encode(pool_texts)
     generated = [r.prompt for r in synthesized]
@@ -159,38 +144,42 @@ def synthesize(backend: Backend, embedder, records: Sequence[PromptRecord], conf
         params = SamplingParams(config.temperature, config.top_p, config.max_new_tokens,
                                 (config.seed + stats.generated) % 2**32)
         outputs = backend.generate(prompts, 1, params, prefixes)
-        kept: list[dict] = []
+        stats.generated += len(outputs)
+        candidates = []
         for (completion,) in outputs:
-            stats.generated += 1
             text = clean(completion.text)
             # Cut off by the length limit before the task's paragraph ended: the task is cut too.
             truncated = completion.finish_reason == "length" and "\n" not in completion.text.strip()
             if not config.min_chars <= len(text) <= config.max_chars or truncated or _ECHO.search(text):
                 stats.invalid += 1
-                continue
+            elif normalise(text) in seen:
+                stats.exact_duplicates += 1
+            else:
+                candidates.append(text)
+        kept: list[dict] = []
+        # One embedding pass per batch; each candidate is compared with everything seen,
+        # including the candidates of this batch kept before it.
+        for text, vector in zip(candidates, embedder.encode(candidates) if candidates else []):
+            if index >= config.count:
+                break
             norm = normalise(text)
-            if norm in seen:
+            if norm in seen:  # an exact duplicate of a candidate kept earlier in this batch
                 stats.exact_duplicates += 1
                 continue
-            vector = embedder.encode([text])
-            similarity = (vectors @ vector[0]) if len(vectors) else None
-            nearest = int(similarity.argmax()) if similarity is not None else -1
-            if nearest >= 0 and float(similarity[nearest]) >= config.similarity_threshold:
+            similarity = vectors @ vector
+            nearest = int(similarity.argmax())
+            if float(similarity[nearest]) >= config.similarity_threshold:
                 stats.near_duplicates += 1
                 continue
             seen.add(norm)
-            vectors = _append(vectors, vector)
+            vectors = _append(vectors, vector.unsqueeze(0))
             key = f"syn-{index + 1:05d}"
-            pool_texts.append(text)
+            kept.append({"key": key, "prompt": text, "category": "synthesized", "model": backend.name,
+                         "nearest_key": pool_keys[nearest], "nearest_similarity": round(float(similarity[nearest]), 4)})
             pool_keys.append(key)
             generated.append(text)
-            kept.append({"key": key, "prompt": text, "category": "synthesized", "model": backend.name,
-                         "nearest_key": pool_keys[nearest] if nearest >= 0 else None,
-                         "nearest_similarity": round(float(similarity[nearest]), 4) if nearest >= 0 else None})
             index += 1
             stats.kept += 1
-            if index >= config.count:
-                break
         yield kept, stats
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Sequence
 
 from alignment.errors import TransientError, UserError
-from alignment.generation import Completion, SamplingParams, single_token_ids
+from alignment.generation import Completion, SamplingParams, chat_text, single_token_ids
 
 
 class VLLMBackend:
@@ -37,10 +37,7 @@ class VLLMBackend:
         self.tokenizer = self.llm.get_tokenizer()
 
     def chat_ids(self, prompt: str, prefix: str = "") -> list[int]:
-        text = self.tokenizer.apply_chat_template(
-            [{"role": "user", "content": prompt}], tokenize=False, add_generation_prompt=True
-        ) + prefix
-        return self.tokenizer.encode(text, add_special_tokens=False)
+        return self.tokenizer.encode(chat_text(self.tokenizer, prompt, prefix), add_special_tokens=False)
 
     def _run(self, prompts: list[dict], params: list) -> list:
         try:

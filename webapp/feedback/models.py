@@ -37,7 +37,9 @@ class Judgment(models.Model):
 
 
 class PreferencePair(models.Model):
-    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="pairs")
+    # No index of its own: the (job, key) unique constraint starts with job and serves it, and
+    # one index fewer per row is measurable in bulk ingest.
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="pairs", db_index=False)
     prompt = models.ForeignKey(Prompt, on_delete=models.CASCADE, related_name="pairs")
     key = models.CharField(max_length=300)
     method = models.CharField(max_length=32, choices=METHODS + IMPORTED)

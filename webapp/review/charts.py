@@ -41,15 +41,13 @@ def length_histogram(pairs: QuerySet) -> dict:
 
 
 def per_principle(pairs: QuerySet) -> list[dict]:
-    """Pairs, tie rate and human overrides per principle (a pair judged under k principles
-    counts under each). Read in chunks: the principle set is a JSON list."""
-    stats: dict[str, dict] = defaultdict(lambda: {"n": 0, "ties": 0, "overridden": 0})
-    for principles, tie, verdict in pairs.values_list("principles", "tie", "human_verdict").iterator(chunk_size=5000):
+    """Pairs and tie rate per principle (a pair judged under k principles counts under each).
+    Read in chunks: the principle set is a JSON list."""
+    stats: dict[str, dict] = defaultdict(lambda: {"n": 0, "ties": 0})
+    for principles, tie in pairs.values_list("principles", "tie").iterator(chunk_size=5000):
         for key in principles:
-            s = stats[key]
-            s["n"] += 1
-            s["ties"] += tie
-            s["overridden"] += verdict in ("flip", "tie", "mixed")
+            stats[key]["n"] += 1
+            stats[key]["ties"] += tie
     return [{"principle": k, **v, "tie_rate": v["ties"] / v["n"], "query": {"principle": k}} for k, v in sorted(stats.items())]
 
 

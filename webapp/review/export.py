@@ -115,12 +115,13 @@ def write(dataset: Dataset, user, on_progress=lambda n: None) -> Dataset:
     partial = target.with_name(target.name + ".partial")
     digest, counts = hashlib.sha256(), Counter()
 
-    def written() -> Iterator[dict]:
+    def written() -> Iterator[tuple[dict, bytes]]:
         for n, (record, outcome) in enumerate(records(dataset, user), start=1):
             counts[outcome] += 1
             if record is not None:
-                digest.update((json.dumps(record, ensure_ascii=False) + "\n").encode())
-                yield record
+                line = (json.dumps(record, ensure_ascii=False) + "\n").encode()
+                digest.update(line)
+                yield record, line
             if n % CHUNK == 0:
                 on_progress(n)
 
@@ -132,10 +133,12 @@ def write(dataset: Dataset, user, on_progress=lambda n: None) -> Dataset:
     return dataset
 
 
-def _write_jsonl(rows: Iterator[dict], path: Path, kind: str) -> None:
+# Writers take (record, canonical JSONL line) pairs: the line is encoded once, for the hash
+# and, in JSONL, for the file.
+def _write_jsonl(rows: Iterator[tuple[dict, bytes]], path: Path, kind: str) -> None:
     with path.open("wb") as out:
-        for record in rows:
-            out.write((json.dumps(record, ensure_ascii=False) + "\n").encode())
+        for _, line in rows:
+            out.write(line)
         out.flush()
         os.fsync(out.fileno())
 
@@ -152,7 +155,7 @@ def _schema(kind: str):
                       ("method", pa.string()), ("principles", pa.list_(pa.string())), *lineage])
 
 
-def _write_parquet(rows: Iterator[dict], path: Path, kind: str) -> None:
+def _write_parquet(rows: Iterator[tuple[dict, bytes]], path: Path, kind: str) -> None:
     """Row groups of CHUNK records: memory holds one chunk at a time."""
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -160,7 +163,7 @@ def _write_parquet(rows: Iterator[dict], path: Path, kind: str) -> None:
     schema = _schema(kind)
     with pq.ParquetWriter(path, schema) as writer:
         batch: list[dict] = []
-        for record in rows:
+        for record, _ in rows:
             batch.append(record)
             if len(batch) == CHUNK:
                 writer.write_table(pa.Table.from_pylist(batch, schema=schema))
@@ -169,9 +172,8 @@ def _write_parquet(rows: Iterator[dict], path: Path, kind: str) -> None:
             writer.write_table(pa.Table.from_pylist(batch, schema=schema))
 
 
-def _write_hf(rows: Iterator[dict], path: Path, kind: str) -> None:
+def _write_hf(rows: Iterator[tuple[dict, bytes]], path: Path, kind: str) -> None:
     """A `datasets` folder (save_to_disk), built from a Parquet file and shipped as a tar."""
-    import shutil
     import tarfile
     import tempfile
 
@@ -189,7 +191,6 @@ def _write_hf(rows: Iterator[dict], path: Path, kind: str) -> None:
         del loaded
         with tarfile.open(path, "w") as tar:
             tar.add(folder, arcname=folder.name)
-        shutil.rmtree(folder)
 
 
 def pq_rows(path: Path) -> int:

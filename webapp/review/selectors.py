@@ -151,21 +151,28 @@ def encode_cursor(pair, sort: str) -> str:
     return f"{getattr(pair, column)}_{pair.id}" if column != "id" else str(pair.id)
 
 
-def _after(qs: QuerySet, sort: str, cursor: str, backwards: bool = False) -> QuerySet:
-    """Rows strictly after the cursor in the sort order (before it when backwards)."""
+def _parse_cursor(sort: str, cursor: str) -> tuple[float | int | None, int]:
+    """(sort column value, id) of the row a cursor names; the value is None for the id sort."""
     column = SORTS[sort].lstrip("-")
-    descending = SORTS[sort].startswith("-") != backwards
-    op = "lt" if descending else "gt"
     try:
         if column == "id":
-            return qs.filter(**{f"id__{op}": int(cursor)})
+            return None, int(cursor)
         value, _, last_id = cursor.rpartition("_")
-        value = float(value) if column == "margin" else int(value)
-        last_id = int(last_id)
+        return (float(value) if column == "margin" else int(value)), int(last_id)
     except ValueError:
         raise FilterError("the page cursor is malformed; start again from the first page") from None
+
+
+def _after(base: QuerySet, f: PairFilter, cursor: str, backwards: bool = False) -> QuerySet:
+    """The filtered rows strictly after the cursor in the sort order (before it when backwards)."""
+    column = SORTS[f.sort].lstrip("-")
+    op = "lt" if SORTS[f.sort].startswith("-") != backwards else "gt"
+    value, last_id = _parse_cursor(f.sort, cursor)
+    if value is None:
+        return f.apply(base).filter(**{f"id__{op}": last_id})
     # The leading range condition lets the (column, id) index start the scan at the cursor;
     # the OR alone would make some planners (SQLite's) scan from the start.
+    qs = _without_superseded_bounds(f, value, backwards).apply(base)
     return qs.filter(**{f"{column}__{op}e": value}).filter(
         Q(**{f"{column}__{op}": value}) | Q(**{column: value, f"id__{op}": last_id}))
 
@@ -191,17 +198,6 @@ def _without_superseded_bounds(f: PairFilter, value, backwards: bool = False) ->
     return replace(f, **implied) if implied else f
 
 
-def _cursor_value(f: PairFilter, cursor: str):
-    column = SORTS[f.sort].lstrip("-")
-    if column == "id":
-        return None
-    try:
-        raw = cursor.rpartition("_")[0]
-        return float(raw) if column == "margin" else int(raw)
-    except ValueError:
-        raise FilterError("the page cursor is malformed; start again from the first page") from None
-
-
 def _ordered(qs: QuerySet, sort: str, backwards: bool = False) -> QuerySet:
     column = SORTS[sort]
     if backwards:
@@ -222,11 +218,7 @@ def visible_pairs(user) -> QuerySet:
 
 
 def pair_page(base: QuerySet, f: PairFilter, cursor: str = "") -> dict:
-    if cursor:
-        narrowed = _without_superseded_bounds(f, _cursor_value(f, cursor))
-        qs = _after(_snippets(narrowed.apply(base)), f.sort, cursor)
-    else:
-        qs = _snippets(f.apply(base))
+    qs = _snippets(_after(base, f, cursor) if cursor else f.apply(base))
     rows = list(_ordered(qs, f.sort)[: PAGE + 1])
     page = rows[:PAGE]
     return {"pairs": page, "next_cursor": encode_cursor(page[-1], f.sort) if len(rows) > PAGE else None}
@@ -234,17 +226,14 @@ def pair_page(base: QuerySet, f: PairFilter, cursor: str = "") -> dict:
 
 def neighbour(base: QuerySet, f: PairFilter, pair, backwards: bool = False) -> int | None:
     """The id of the pair after (or before) this one in the filtered, sorted list."""
-    cursor = encode_cursor(pair, f.sort)
-    narrowed = _without_superseded_bounds(f, _cursor_value(f, cursor), backwards)
-    qs = _after(narrowed.apply(base), f.sort, cursor, backwards)
+    qs = _after(base, f, encode_cursor(pair, f.sort), backwards)
     return _ordered(qs, f.sort, backwards).values_list("id", flat=True).first()
 
 
-def next_in_queue(base: QuerySet, user, f: PairFilter | None = None) -> int | None:
+def next_in_queue(base: QuerySet, user) -> int | None:
     """The most informative pair this reviewer has not reviewed and that still needs reviews:
     order disagreements first, then the lowest margins."""
-    qs = (f or PairFilter()).apply(base)
-    qs = qs.filter(review_count__lt=settings.REVIEW_OVERLAP).exclude(
+    qs = base.filter(review_count__lt=settings.REVIEW_OVERLAP).exclude(
         Exists(Review.objects.filter(pair_id=OuterRef("pk"), reviewer=user)))
     return qs.order_by("-order_disagreement", "margin", "id").values_list("id", flat=True).first()
 

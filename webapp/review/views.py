@@ -40,9 +40,10 @@ def pair_list(request):
 
 def _detail_context(request, pair: PreferencePair, f: selectors.PairFilter) -> dict:
     base = selectors.visible_pairs(request.user)
-    mine = next((r for r in pair.reviews.all() if r.reviewer_id == request.user.pk), None)
+    detail = selectors.pair_detail(pair)
+    mine = next((r for r in detail["reviews"] if r.reviewer_id == request.user.pk), None)
     return {
-        "pair": pair, **selectors.pair_detail(pair), "query": request.GET.urlencode(),
+        "pair": pair, **detail, "query": request.GET.urlencode(),
         "next_id": selectors.neighbour(base, f, pair), "prev_id": selectors.neighbour(base, f, pair, backwards=True),
         "diff": word_diff(pair.rejected, pair.chosen), "verdicts": VERDICTS, "reasons": FLAG_REASONS, "mine": mine,
         "can_review": has_role(request.user, "reviewer"), "in_queue": request.GET.get("queue") == "1",
