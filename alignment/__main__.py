@@ -151,6 +151,26 @@ def cmd_synthesize(args) -> None:
         progress.close()
 
 
+def cmd_train(args) -> None:
+    from alignment.training.config import TrainConfig
+    from alignment.training.run import train
+
+    config = load_config(TrainConfig, args.config, args.set)
+    if args.events:
+        summary = train(config, events.emit)
+        events.emit("trained", **summary)
+        return
+
+    def show(event: str, **payload) -> None:
+        if event == "metric":
+            values = " ".join(f"{k}={v:.4g}" for k, v in payload["values"].items())
+            print(f"step {payload['step']}: {values}", file=sys.stderr)
+        elif event in ("checkpoint", "resumed"):
+            print(f"{event}: {payload}", file=sys.stderr)
+
+    print(json.dumps(train(config, show)))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m alignment")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -172,6 +192,11 @@ def main(argv: list[str] | None = None) -> int:
     syn.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     syn.add_argument("--events", action="store_true", help="emit JSON events for a worker")
     syn.set_defaults(func=cmd_synthesize)
+    trn = sub.add_parser("train", help="SFT, reward model, DPO, GRPO or RLOO on a dataset file (TRL)")
+    trn.add_argument("--config", help="YAML file with TrainConfig fields")
+    trn.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    trn.add_argument("--events", action="store_true", help="emit JSON events for a worker")
+    trn.set_defaults(func=cmd_train)
     args = parser.parse_args(argv)
     try:
         args.func(args)

@@ -1,0 +1,1 @@
+"""Training on TRL: SFT, reward models (instructable too), DPO, GRPO and RLOO."""

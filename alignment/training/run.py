@@ -1,0 +1,172 @@
+"""One training run on TRL: build the method's trainer, stream its metrics, checkpoint, resume.
+
+Layout of a run folder: `checkpoints/checkpoint-N/` (safetensors weights plus the optimizer,
+scheduler and RNG state the Trainer resumes from; those are read back with
+`torch.load(weights_only=True)`, which unpickles tensors only) and `final/`, a plain model
+folder (a LoRA adapter is merged first) that Charter can use as a policy, judge or reward model.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Callable
+
+from alignment.errors import UserError
+from alignment.models import resolve_model
+from alignment.training.config import ONLINE, TrainConfig
+from alignment.training.data import prepare, principle_texts, read_records
+
+Emit = Callable[..., None]  # emit(event_name, **payload), as alignment.events.emit
+
+
+def device_for(config: TrainConfig) -> str:
+    import torch
+
+    has_gpu = torch.cuda.is_available()
+    if config.device == "gpu" and not has_gpu:
+        raise UserError("a GPU was asked for but this worker has none (run it on the gpu queue, or pick cpu)")
+    return "cuda" if config.device == "gpu" or (config.device == "auto" and has_gpu) else "cpu"
+
+
+def _reporter(emit: Emit, started: float):
+    from transformers import TrainerCallback
+
+    class Reporter(TrainerCallback):
+        """Per-step metrics, progress and checkpoints as events; memory rides with the metrics."""
+
+        def on_log(self, args, state, control, logs=None, **kwargs):
+            values = {k: float(v) for k, v in (logs or {}).items()
+                      if isinstance(v, (int, float)) and not isinstance(v, bool)}
+            values["memory_mb"] = _memory_mb()
+            emit("metric", step=state.global_step, values=values)
+
+        def on_step_end(self, args, state, control, **kwargs):
+            rate = state.global_step / max(time.perf_counter() - started, 1e-9)
+            emit("progress", done=state.global_step, total=state.max_steps,
+                 message=f"step {state.global_step}/{state.max_steps} ({rate:.2f} steps/s this attempt)")
+
+        def on_save(self, args, state, control, **kwargs):
+            emit("checkpoint", step=state.global_step, path=str(Path(args.output_dir) / f"checkpoint-{state.global_step}"))
+
+    return Reporter()
+
+
+def _memory_mb() -> float:
+    import psutil
+    import torch
+
+    if torch.cuda.is_available():
+        return torch.cuda.max_memory_allocated() / 2**20
+    return psutil.Process().memory_info().rss / 2**20
+
+
+def _common_args(config: TrainConfig, out: Path, device: str) -> dict:
+    cpu = device == "cpu"
+    return {
+        "output_dir": str(out / "checkpoints"), "max_steps": config.max_steps or -1, "num_train_epochs": config.epochs,
+        "learning_rate": config.learning_rate, "per_device_train_batch_size": config.batch_size,
+        "gradient_accumulation_steps": config.grad_accum, "warmup_steps": config.warmup_ratio,
+        "logging_steps": 1, "save_strategy": "steps", "save_steps": config.save_steps,
+        "save_total_limit": config.keep_checkpoints, "seed": config.seed, "data_seed": config.seed,
+        "report_to": "none", "disable_tqdm": True, "use_cpu": cpu, "bf16": not cpu,
+        "gradient_checkpointing": False, "dataloader_num_workers": 0,
+    }
+
+
+def _load(folder: Path, device: str, reward_head: bool):
+    import torch
+    from transformers import AutoModelForCausalLM, AutoModelForSequenceClassification, AutoTokenizer
+
+    dtype = torch.float32 if device == "cpu" else torch.bfloat16
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(folder)
+        if tokenizer.pad_token is None:
+            tokenizer.pad_token = tokenizer.eos_token
+        if reward_head:
+            model = AutoModelForSequenceClassification.from_pretrained(
+                folder, num_labels=1, dtype=dtype, use_safetensors=True, trust_remote_code=False)
+            model.config.pad_token_id = tokenizer.pad_token_id
+        else:
+            model = AutoModelForCausalLM.from_pretrained(folder, dtype=dtype, use_safetensors=True,
+                                                         trust_remote_code=False)
+    except (OSError, ValueError) as exc:
+        raise UserError(f"cannot load model from {folder}: {exc}") from exc
+    return model, tokenizer
+
+
+def _lora(config: TrainConfig):
+    if not config.lora:
+        return None
+    from peft import LoraConfig
+
+    return LoraConfig(r=config.lora_r, lora_alpha=config.lora_alpha, lora_dropout=0.05, target_modules="all-linear",
+                      task_type="SEQ_CLS" if config.method == "reward" else "CAUSAL_LM")
+
+
+def build_trainer(config: TrainConfig, out: Path, emit: Emit):
+    """The TRL trainer for the config, with its data checked before any weights load."""
+    import datasets
+    import trl
+
+    from alignment.generation import configure_torch_threads
+
+    configure_torch_threads()
+    device = device_for(config)
+    texts = principle_texts(config.constitution) if config.constitution else None
+    rows = prepare(read_records(config.dataset), config.method, texts if config.instructable else None)
+    train_dataset = datasets.Dataset.from_list(rows)
+    model, tokenizer = _load(resolve_model(config.model), device, reward_head=config.method == "reward")
+    common = {**_common_args(config, out, device)}
+    kwargs = {"model": model, "processing_class": tokenizer, "train_dataset": train_dataset,
+              "peft_config": _lora(config), "callbacks": [_reporter(emit, time.perf_counter())]}
+    if config.method == "sft":
+        return trl.SFTTrainer(args=trl.SFTConfig(max_length=config.max_length, **common), **kwargs)
+    if config.method == "dpo":
+        return trl.DPOTrainer(args=trl.DPOConfig(max_length=config.max_length, beta=config.beta, **common), **kwargs)
+    if config.method == "reward":
+        return trl.RewardTrainer(args=trl.RewardConfig(max_length=config.max_length, **common), **kwargs)
+    from alignment.training.rewards import RewardModelScorer, parse_principles
+
+    system = parse_principles(config.principles, texts or {}) if config.principles else None
+    scorer = RewardModelScorer(resolve_model(config.reward_model), device, system=system)
+    online = {"beta": config.beta, "num_generations": config.num_generations, "temperature": config.temperature,
+              "max_completion_length": config.max_completion_length, **common}
+    cls, cfg_cls = (trl.GRPOTrainer, trl.GRPOConfig) if config.method == "grpo" else (trl.RLOOTrainer, trl.RLOOConfig)
+    return cls(args=cfg_cls(**online), reward_funcs=[scorer], **kwargs)
+
+
+def _quiet(trainer) -> None:
+    """Metrics travel as events; the Trainer's own printing would only repeat them in the log."""
+    from transformers import PrinterCallback
+    from transformers.utils import logging
+
+    trainer.remove_callback(PrinterCallback)
+    logging.disable_progress_bar()
+
+
+def train(config: TrainConfig, emit: Emit) -> dict:
+    """Run (or resume) the training the config describes; returns a summary of the run."""
+    from transformers.trainer_utils import get_last_checkpoint
+
+    config = config.resolved()
+    if not config.output:
+        raise UserError("output: a run folder is required")
+    if config.method in ONLINE and config.principles and not config.constitution:
+        raise UserError("principles for the reward model need the constitution that defines them")
+    out = Path(config.output)
+    (out / "checkpoints").mkdir(parents=True, exist_ok=True)
+    trainer = build_trainer(config, out, emit)
+    _quiet(trainer)
+    last = get_last_checkpoint(str(out / "checkpoints"))
+    if last:
+        emit("resumed", checkpoint=last)
+    result = trainer.train(resume_from_checkpoint=last)
+    final = out / "final"
+    model = trainer.model
+    if config.lora:
+        model = model.merge_and_unload()
+    model.save_pretrained(final)
+    trainer.processing_class.save_pretrained(final)
+    return {"global_step": trainer.state.global_step, "train_loss": result.training_loss, "final": str(final),
+            "resumed_from": last, "method": config.method}
