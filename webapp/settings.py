@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "webapp.constitutions",
     "webapp.feedback",
     "webapp.review",
+    "webapp.training",
 ]
 
 MIDDLEWARE = [

@@ -29,6 +29,7 @@ urlpatterns = [
     path("constitutions/", include("webapp.constitutions.urls")),
     path("feedback/", include("webapp.feedback.urls")),
     path("pairs/", include("webapp.review.urls")),
+    path("training/", include("webapp.training.urls")),
     path("admin/", admin.site.urls),
     path("api/", _api_urls()),
 ]

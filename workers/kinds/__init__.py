@@ -1,6 +1,6 @@
 """Job kinds the worker knows, by name."""
 
-from workers.kinds import check, export, feedback, sample, synthesize
+from workers.kinds import check, export, feedback, sample, synthesize, train
 
 HANDLERS = {
     "sample_responses": sample.run,
@@ -8,4 +8,5 @@ HANDLERS = {
     "feedback": feedback.run,
     "synthesize_prompts": synthesize.run,
     "export_pairs": export.run,
+    "train": train.run,
 }

@@ -1,0 +1,100 @@
+"""Launching training from the browser: what cannot run is refused before a job exists."""
+
+import pytest
+
+from webapp.jobs.models import Job
+from webapp.training.models import TrainedModel
+
+TINY = {"max_steps": "2", "batch_size": "2", "max_length": "64"}
+
+
+def form(dataset, name="my-model", **overrides):
+    from alignment.training.config import TrainConfig
+    from dataclasses import fields
+
+    data = {f.name: ("on" if f.default is True else "") if isinstance(f.default, bool) else str(f.default)
+            for f in fields(TrainConfig) if f.name not in ("dataset", "output", "constitution")}
+    data = {k: v for k, v in data.items() if v != ""}
+    return {**data, "name": name, "dataset": str(dataset.pk), **TINY, **overrides}
+
+
+def test_an_operator_launches_a_dpo_run_on_a_pinned_dataset(client_as, dataset):
+    d = dataset()
+    response = client_as("operator").post("/training/new/", form(d, method="dpo"))
+    job = Job.objects.get(kind="train")
+    assert response.status_code == 302 and response["Location"] == f"/jobs/{job.pk}/"
+    assert job.config["dataset"] == d.pk and job.config["dataset_sha256"] == d.sha256
+    assert job.config["beta"] == 0.1 and job.config["learning_rate"] == 5e-7  # the method's defaults, resolved
+    assert job.queue == "default"
+
+
+def test_a_gpu_run_goes_to_the_gpu_queue(client_as, dataset):
+    client_as("operator").post("/training/new/", form(dataset(), method="sft", device="gpu"))
+    assert Job.objects.get(kind="train").queue == "gpu"
+
+
+@pytest.mark.parametrize("overrides, message", [
+    ({"method": "dpo", "learning_rate": "3"}, "learning_rate is out of range"),
+    ({"method": "grpo"}, "grpo needs a reward_model"),
+    ({"method": "grpo", "reward_model": "smollm2-135m-instruct", "batch_size": "2", "num_generations": "2"},
+     "is not a reward model"),
+    ({"method": "grpo", "reward_model": "rm", "batch_size": "3", "num_generations": "2"}, "must be a multiple"),
+    ({"method": "dpo", "model": "no-such-model"}, "not found"),
+    ({"method": "dpo", "model": "../etc"}, "may not contain"),
+    ({"method": "reward", "instructable": "on"}, "needs the constitution"),
+    ({"name": "Bad Name!"}, "letters"),
+])
+def test_impossible_runs_are_refused_on_the_form_and_no_job_is_made(client_as, dataset, overrides, message):
+    response = client_as("operator").post("/training/new/", form(dataset(), **overrides))
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Job.objects.filter(kind="train").exists()
+
+
+def test_a_dataset_that_does_not_fit_the_method_is_refused(client_as, dataset):
+    response = client_as("operator").post("/training/new/", form(dataset(kind="sft"), method="dpo"))
+    assert "dpo cannot train on sft records" in response.content.decode()
+    assert not Job.objects.filter(kind="train").exists()
+
+
+def test_a_taken_model_name_is_refused(client_as, dataset):
+    d = dataset()
+    TrainedModel.objects.create(name="taken", kind="policy", method="sft", base_model="x", path="/nowhere")
+    response = client_as("operator").post("/training/new/", form(d, name="taken"))
+    assert "already exists" in response.content.decode()
+
+
+def test_reviewers_cannot_launch_training(client_as, dataset):
+    assert client_as("reviewer").post("/training/new/", form(dataset())).status_code == 403
+    assert not Job.objects.filter(kind="train").exists()
+
+
+def test_the_preview_shows_the_resolved_config_and_escapes_what_it_echoes(client_as, dataset):
+    client = client_as("operator")
+    d = dataset()
+    text = client.get("/training/preview/", form(d, method="dpo")).content.decode()
+    assert "beta: 0.1" in text and "learning_rate: 5.0e-07" in text and f"sha256 {d.sha256[:12]}" in text
+    bad = client.get("/training/preview/", form(d, method="dpo", model="<script>x</script>")).content.decode()
+    assert "<script>x" not in bad and "&lt;script&gt;x" in bad
+
+
+def test_the_compare_page_diffs_configs_and_overlays_shared_metrics(client_as, make_user):
+    from webapp.jobs.engine import add_metrics
+
+    a = Job.objects.create(kind="train", config={"name": "a", "method": "dpo", "beta": 0.1})
+    b = Job.objects.create(kind="train", config={"name": "b", "method": "dpo", "beta": 0.3})
+    for job, loss in ((a, 0.7), (b, 0.6)):
+        add_metrics(job.pk, 1, {"loss": loss, "memory_mb": 1.0})
+    add_metrics(a.pk, 1, {"only_a": 1.0})
+    page = client_as("viewer").get(f"/training/compare/?job={a.pk}&job={b.pk}&job=oops").content.decode()
+    assert '<tr class="differs"><td><strong>beta</strong>' in page
+    assert '"metric": "loss"' in page and "only_a" not in page
+    assert "not a run id" in page
+
+
+def test_the_training_page_lists_runs_and_registered_models(client_as, dataset):
+    d = dataset()
+    TrainedModel.objects.create(name="listed-model", kind="reward", method="reward", base_model="smollm2-135m-instruct",
+                                dataset=d, dataset_sha256=d.sha256, path="/m")
+    page = client_as("viewer").get("/training/").content.decode()
+    assert "listed-model" in page and "reward model" in page and d.name in page

@@ -1,0 +1,48 @@
+"""The training launch form, built from TrainConfig's fields so the two never drift apart."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from django import forms
+
+from alignment.training.config import METHODS, TrainConfig
+from webapp.constitutions.models import ConstitutionVersion
+from webapp.feedback.forms import VersionChoice
+from webapp.review.models import Dataset
+from webapp.training.services import FORM_FIELDS
+
+CHOICES = {"method": list(METHODS.items()), "device": [("auto", "auto (GPU if the worker has one)"),
+                                                        ("cpu", "CPU"), ("gpu", "GPU (queue gpu)")]}
+
+
+def _field(f: dataclasses.Field) -> forms.Field:
+    common = {"initial": f.default, "help_text": f.metadata.get("help", ""), "label": f.name.replace("_", " ")}
+    if f.name in CHOICES:
+        return forms.ChoiceField(choices=CHOICES[f.name], **common)
+    if isinstance(f.default, bool):
+        return forms.BooleanField(required=False, **common)
+    if isinstance(f.default, int):
+        return forms.IntegerField(**common)
+    if isinstance(f.default, float):
+        return forms.FloatField(**common)
+    return forms.CharField(required=False, max_length=1024, **common)
+
+
+class DatasetChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.name} ({obj.kind}, {obj.rows} rows, sha256 {obj.sha256[:8]})"
+
+
+class TrainForm(forms.Form):
+    name = forms.SlugField(max_length=100, help_text="the trained model's name (its folder under the models directory)")
+    dataset = DatasetChoice(queryset=Dataset.objects.exclude(sha256=""))
+    constitution_version = VersionChoice(queryset=ConstitutionVersion.objects.none(), required=False,
+                                         help_text="instructable reward models and GRPO/RLOO principles read it")
+
+    def __init__(self, *args, versions=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        for f in dataclasses.fields(TrainConfig):
+            if f.name in FORM_FIELDS:
+                self.fields[f.name] = _field(f)
+        self.fields["constitution_version"].queryset = versions if versions is not None else ConstitutionVersion.objects.none()

@@ -1,0 +1,115 @@
+"""Launching training and registering what it produced. Everything a run could trip on
+(a dataset that does not fit the method, a model that is not there, impossible numbers) is
+refused here, before any job exists."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+import shutil
+from pathlib import Path
+
+import yaml
+from django.conf import settings
+from django.db import transaction
+
+from alignment.errors import UserError
+from alignment.models import resolve_model
+from alignment.training.config import ONLINE, TrainConfig
+from webapp.constitutions.services import can_view
+from webapp.jobs import services as jobs
+from webapp.jobs.models import Job
+from webapp.review.models import Dataset
+from webapp.training.models import TrainedModel
+
+NAME = re.compile(r"[a-z0-9][a-z0-9-]{1,99}")
+# Fields the launch form sets; paths (dataset, output, constitution) are the worker's to fill.
+FORM_FIELDS = [f.name for f in dataclasses.fields(TrainConfig) if f.name not in ("dataset", "output", "constitution")]
+FITS = {"sft": ("sft", "preference"), "dpo": ("preference",), "reward": ("preference",),
+        "grpo": ("preference", "sft"), "rloo": ("preference", "sft")}
+
+
+def resolve(user, params: dict) -> tuple[TrainConfig, Dataset, object]:
+    """The resolved config, the pinned dataset and the constitution version, or a UserError."""
+    config = TrainConfig(**{k: params[k] for k in FORM_FIELDS if params.get(k) not in (None, "")}).resolved()
+    dataset = params.get("dataset")
+    if not isinstance(dataset, Dataset):
+        raise UserError("choose a dataset")
+    if not dataset.ready:
+        raise UserError(f"dataset {dataset.name!r} is not ready yet (its export job has not finished)")
+    if dataset.kind not in FITS[config.method]:
+        raise UserError(f"{config.method} cannot train on {dataset.kind} records (dataset {dataset.name!r}); "
+                        f"it needs {' or '.join(FITS[config.method])} records")
+    version = params.get("constitution_version")
+    if version is not None and not can_view(user, version.constitution):
+        raise UserError("you cannot use that constitution")
+    if (config.instructable or (config.method in ONLINE and config.principles)) and version is None:
+        raise UserError("choose the constitution version whose principles the reward model reads")
+    resolve_model(config.model)
+    if config.method in ONLINE:
+        _check_reward_model(config.reward_model)
+    return config, dataset, version
+
+
+def _check_reward_model(name: str) -> None:
+    folder = resolve_model(name)
+    try:
+        architectures = json.loads((folder / "config.json").read_text()).get("architectures") or []
+    except (OSError, ValueError) as exc:
+        raise UserError(f"cannot read {name}'s config: {exc}") from exc
+    if not any(a.endswith("ForSequenceClassification") for a in architectures):
+        raise UserError(f"{name} is not a reward model (train one with the reward method first)")
+
+
+def preview(user, params: dict) -> str:
+    """The YAML the training child will receive (paths filled in by the worker)."""
+    config, dataset, version = resolve(user, params)
+    data = dataclasses.asdict(config)
+    data["dataset"] = f"<dataset {dataset.pk}: {dataset.name}, sha256 {dataset.sha256[:12]}…>"
+    data["output"] = "<run folder>"
+    data["constitution"] = f"<{version.name} v{version.number}>" if version else ""
+    return yaml.safe_dump(data, sort_keys=False)
+
+
+def launch_training(user, name: str, params: dict) -> Job:
+    name = (name or "").strip()
+    if not NAME.fullmatch(name):
+        raise UserError("name: 2-100 lowercase letters, digits and dashes, starting with a letter or digit")
+    config, dataset, version = resolve(user, params)
+    snapshot = {k: v for k, v in dataclasses.asdict(config).items() if k in FORM_FIELDS}
+    snapshot |= {"name": name, "dataset": dataset.pk, "dataset_name": dataset.name, "dataset_sha256": dataset.sha256,
+                 "constitution_version": version.pk if version else None}
+    with transaction.atomic():
+        taken = TrainedModel.objects.filter(name=name).exists() or Job.objects.filter(
+            kind="train", config__name=name, status__in=[Job.Status.QUEUED, Job.Status.RUNNING]).exists()
+        if taken or (Path(settings.MODELS_DIR) / name).exists():
+            raise UserError(f"a model named {name!r} already exists or is being trained")
+        queue = "gpu" if config.device == "gpu" else "default"
+        return jobs.launch("train", snapshot, user, queue=queue, constitution_version=version)
+
+
+def run_dir(job: Job) -> Path:
+    return Path(settings.DATA_DIR) / "training" / f"job-{job.pk}"
+
+
+@transaction.atomic
+def register(job: Job, summary: dict) -> TrainedModel:
+    """Move the run's final model into the models directory under its name and record it."""
+    cfg = job.config
+    target = Path(settings.MODELS_DIR) / cfg["name"]
+    if not target.exists():
+        staging = target.with_name(f".{target.name}.partial")
+        shutil.rmtree(staging, ignore_errors=True)
+        shutil.copytree(summary["final"], staging)
+        staging.rename(target)
+    last = {}
+    for metric in job.metrics.order_by("step"):
+        last[metric.name] = metric.value
+    model, _ = TrainedModel.objects.update_or_create(job=job, defaults={
+        "name": cfg["name"], "kind": "reward" if cfg["method"] == "reward" else "policy", "method": cfg["method"],
+        "base_model": cfg["model"], "dataset_id": cfg["dataset"], "dataset_sha256": cfg["dataset_sha256"],
+        "constitution_version_id": cfg.get("constitution_version"), "config": cfg, "path": str(target),
+        "created_by": job.created_by,
+        "metrics": {"global_step": summary["global_step"], "train_loss": summary["train_loss"], "last": last}})
+    return model

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from webapp.training import views
+
+urlpatterns = [
+    path("", views.training_list, name="training"),
+    path("new/", views.new_training, name="training_new"),
+    path("preview/", views.config_preview, name="training_preview"),
+    path("compare/", views.compare, name="training_compare"),
+]

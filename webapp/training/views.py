@@ -1,0 +1,60 @@
+from django.contrib import messages
+from django.shortcuts import redirect, render
+
+from alignment.errors import UserError
+from webapp.accounts.roles import role_required
+from webapp.constitutions.models import ConstitutionVersion
+from webapp.constitutions.services import visible_to
+from webapp.training import selectors
+from webapp.training.forms import TrainForm
+from webapp.training.services import launch_training, preview
+
+
+def _form(request, data=None):
+    versions = ConstitutionVersion.objects.filter(constitution__in=visible_to(request.user)).order_by("name", "-number")
+    initial = {"method": request.GET.get("method"), "dataset": request.GET.get("dataset")}
+    return TrainForm(data, versions=versions, initial={k: v for k, v in initial.items() if v})
+
+
+def training_list(request):
+    return render(request, "training/list.html", {"runs": selectors.training_runs(), "models": selectors.registry()})
+
+
+@role_required("operator")
+def new_training(request):
+    form = _form(request, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            job = launch_training(request.user, data["name"], data)
+        except UserError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"Training run {job.pk} ({data['name']}) queued.")
+            return redirect("job_detail", pk=job.pk)
+    return render(request, "training/new.html", {"form": form, "models": selectors.registry()})
+
+
+@role_required("operator")
+def config_preview(request):
+    """The resolved config for the form as it stands (a fragment the form shows inline)."""
+    form = _form(request, request.GET)
+    if not form.is_valid():
+        errors = "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items() if k != "name")
+        if errors:
+            return render(request, "training/_preview.html", {"error": errors})
+    try:
+        text = preview(request.user, {**form.cleaned_data})
+    except UserError as exc:
+        return render(request, "training/_preview.html", {"error": str(exc)})
+    return render(request, "training/_preview.html", {"text": text})
+
+
+def compare(request):
+    ids = []
+    for raw in request.GET.getlist("job"):
+        try:
+            ids.append(int(raw))
+        except ValueError:
+            messages.error(request, f"not a run id: {raw!r}")
+    return render(request, "training/compare.html", {**selectors.compare(ids[:8]), "runs": selectors.training_runs()})
