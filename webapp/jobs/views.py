@@ -8,6 +8,7 @@ from webapp.jobs import selectors, services
 from webapp.jobs.models import Job
 from webapp.feedback.selectors import pair_page
 from webapp.prompts.selectors import response_page
+from webapp.training.models import TrainedModel
 
 
 def _int(raw) -> int:
@@ -33,6 +34,8 @@ def job_detail(request, pk: int):
         context.update(pair_page(job, after=_int(request.GET.get("after"))))
         if request.GET.get("partial") == "pairs":
             return render(request, "jobs/_pairs.html", context)
+    if job.kind == "train":
+        context["trained_model"] = TrainedModel.objects.filter(job=job).first()
     return render(request, "jobs/detail.html", context)
 
 
