@@ -171,6 +171,79 @@ def cmd_train(args) -> None:
     print(json.dumps(train(config, show)))
 
 
+def cmd_evaluate(args) -> None:
+    from alignment import evaluation
+    from alignment.constitution import from_yaml
+    from alignment.generation import load_backend
+    from alignment.models import resolve_model
+    from alignment.sampling import read_prompts
+
+    config = load_config(evaluation.EvalConfig, args.config, args.set)
+    config.validate()
+    out = sys.stdout if config.output == "-" or args.events else open(config.output, "w", encoding="utf-8")
+    items: list[dict] = []
+    if config.kind == "rm_accuracy":
+        from alignment.generation import configure_torch_threads
+        from alignment.training.data import prepare, read_records
+        from alignment.training.rewards import RewardModelScorer
+
+        configure_torch_threads()
+        rows = prepare(read_records(config.prompts), "dpo")
+        scorer = RewardModelScorer(resolve_model(config.model), "cuda" if _has_gpu() else "cpu")
+        batches = _batched(evaluation.rm_accuracy(scorer, rows, config.batch_size), config.batch_size)
+        total = len(rows)
+    else:
+        try:
+            constitution = from_yaml(Path(config.constitution).read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise UserError(f"cannot read constitution {config.constitution}: {exc}") from exc
+        prompts = read_prompts(Path(config.prompts))
+        loaded: dict[str, object] = {}
+
+        def backend(name: str):
+            path = resolve_model(name)
+            if str(path) not in loaded:
+                loaded[str(path)] = load_backend(path)
+            return loaded[str(path)]
+
+        batches = evaluation.head_to_head(backend(config.model), backend(config.baseline), backend(config.judge),
+                                          constitution, prompts, config)
+        total = len(prompts)
+    for batch in batches:
+        items += batch
+        if args.events:
+            events.records(batch)
+            events.progress(len(items), total, f"{len(items)}/{total} evaluated")
+        else:
+            for item in batch:
+                out.write(json.dumps(item) + "\n")
+    if config.kind == "rm_accuracy":
+        summary = {"accuracy": evaluation.mean_with_ci([float(i["correct"]) for i in items]).as_dict()}
+    else:
+        summary = evaluation.win_rate([i["outcome"] for i in items])
+    if args.events:
+        events.emit("summary", **summary)
+    else:
+        print(json.dumps(summary), file=sys.stderr)
+
+
+def _has_gpu() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
+
+
+def _batched(items, size: int):
+    batch = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m alignment")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -197,6 +270,11 @@ def main(argv: list[str] | None = None) -> int:
     trn.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     trn.add_argument("--events", action="store_true", help="emit JSON events for a worker")
     trn.set_defaults(func=cmd_train)
+    ev = sub.add_parser("evaluate", help="win rate of a model vs a baseline under a judge, or reward-model accuracy")
+    ev.add_argument("--config", help="YAML file with EvalConfig fields")
+    ev.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    ev.add_argument("--events", action="store_true", help="emit JSON events for a worker")
+    ev.set_defaults(func=cmd_evaluate)
     args = parser.parse_args(argv)
     try:
         args.func(args)

@@ -8,7 +8,7 @@ from webapp.jobs import selectors, services
 from webapp.jobs.models import Job
 from webapp.feedback.selectors import pair_page
 from webapp.prompts.selectors import response_page
-from webapp.training.models import TrainedModel
+from webapp.training.models import Evaluation, TrainedModel
 
 
 def _int(raw) -> int:
@@ -36,6 +36,8 @@ def job_detail(request, pk: int):
             return render(request, "jobs/_pairs.html", context)
     if job.kind == "train":
         context["trained_model"] = TrainedModel.objects.filter(job=job).first()
+    if job.kind == "evaluate":
+        context["evaluation"] = Evaluation.objects.filter(job=job).first()
     return render(request, "jobs/detail.html", context)
 
 

@@ -9,6 +9,7 @@ from django import forms
 from alignment.training.config import METHODS, TrainConfig
 from webapp.constitutions.models import ConstitutionVersion
 from webapp.feedback.forms import VersionChoice
+from webapp.prompts.models import PromptSet
 from webapp.review.models import Dataset
 from webapp.training.services import FORM_FIELDS
 
@@ -45,4 +46,29 @@ class TrainForm(forms.Form):
         for f in dataclasses.fields(TrainConfig):
             if f.name in FORM_FIELDS:
                 self.fields[f.name] = _field(f)
+        self.fields["constitution_version"].queryset = versions if versions is not None else ConstitutionVersion.objects.none()
+
+
+class EvaluateForm(forms.Form):
+    kind = forms.ChoiceField(choices=[("win_rate", "win rate vs a baseline, judged under a constitution"),
+                                      ("rm_accuracy", "reward-model accuracy on a held-out labeled dataset")])
+    model = forms.CharField(max_length=1024, help_text="the model under test")
+    baseline = forms.CharField(max_length=1024, required=False, initial="smollm2-135m-instruct", help_text="win rate")
+    judge = forms.CharField(max_length=1024, required=False, initial="smollm2-135m-instruct", help_text="win rate")
+    constitution_version = VersionChoice(queryset=ConstitutionVersion.objects.none(), required=False,
+                                         help_text="win rate: the judge's comparison principles")
+    principles = forms.CharField(max_length=1000, required=False,
+                                 help_text="win rate: comma-separated principle keys (blank: every comparison principle); "
+                                           "harmlessness on a red-team set measures harmlessness")
+    prompt_set = forms.ModelChoiceField(queryset=PromptSet.objects.all(), required=False, help_text="win rate: held-out prompts")
+    limit = forms.IntegerField(required=False, min_value=1, help_text="win rate: only the first N prompts")
+    dataset = DatasetChoice(queryset=Dataset.objects.exclude(sha256="").filter(kind="preference"), required=False,
+                            help_text="reward-model accuracy: labeled pairs (e.g. an imported human set)")
+    max_new_tokens = forms.IntegerField(initial=128, min_value=1, max_value=4096)
+    temperature = forms.FloatField(initial=0.0, min_value=0, max_value=2, help_text="0 = greedy answers")
+    seed = forms.IntegerField(initial=0, min_value=0, max_value=2**32 - 1)
+    batch_size = forms.IntegerField(initial=8, min_value=1, max_value=512)
+
+    def __init__(self, *args, versions=None, **kwargs):
+        super().__init__(*args, **kwargs)
         self.fields["constitution_version"].queryset = versions if versions is not None else ConstitutionVersion.objects.none()

@@ -33,3 +33,34 @@ class TrainedModel(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Evaluation(models.Model):
+    """One evaluation job's result: a head-to-head win rate under a judge and a constitution
+    version, or a reward model's accuracy on a held-out labeled dataset."""
+
+    KINDS = [("win_rate", "win rate vs a baseline"), ("rm_accuracy", "reward-model accuracy")]
+    kind = models.CharField(max_length=16, choices=KINDS)
+    model = models.CharField(max_length=1024)
+    baseline = models.CharField(max_length=1024, blank=True)
+    judge = models.CharField(max_length=1024, blank=True)
+    constitution_version = models.ForeignKey("constitutions.ConstitutionVersion", null=True, blank=True,
+                                             on_delete=models.PROTECT, related_name="evaluations")
+    principles = models.CharField(max_length=1000, blank=True)
+    prompt_set = models.ForeignKey("prompts.PromptSet", null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="evaluations")
+    dataset = models.ForeignKey("review.Dataset", null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="evaluations")
+    config = models.JSONField(default=dict)
+    score = models.FloatField(null=True, help_text="win rate or accuracy")
+    ci_low = models.FloatField(null=True)
+    ci_high = models.FloatField(null=True)
+    n = models.PositiveIntegerField(default=0)
+    result = models.JSONField(default=dict, blank=True, help_text="wins/ties/losses or accuracy, with the interval")
+    items = models.JSONField(default=list, blank=True, help_text="per prompt or pair: responses, judgments, outcome")
+    job = models.OneToOneField("jobs.Job", null=True, on_delete=models.SET_NULL, related_name="evaluation")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]

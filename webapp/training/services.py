@@ -48,11 +48,11 @@ def resolve(user, params: dict) -> tuple[TrainConfig, Dataset, object]:
         raise UserError("choose the constitution version whose principles the reward model reads")
     resolve_model(config.model)
     if config.method in ONLINE:
-        _check_reward_model(config.reward_model)
+        check_reward_model(config.reward_model)
     return config, dataset, version
 
 
-def _check_reward_model(name: str) -> None:
+def check_reward_model(name: str) -> None:
     folder = resolve_model(name)
     try:
         architectures = json.loads((folder / "config.json").read_text()).get("architectures") or []

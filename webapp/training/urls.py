@@ -7,4 +7,6 @@ urlpatterns = [
     path("new/", views.new_training, name="training_new"),
     path("preview/", views.config_preview, name="training_preview"),
     path("compare/", views.compare, name="training_compare"),
+    path("evaluate/", views.new_evaluation, name="evaluation_new"),
+    path("leaderboard/", views.leaderboard, name="leaderboard"),
 ]

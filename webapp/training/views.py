@@ -6,7 +6,9 @@ from webapp.accounts.roles import role_required
 from webapp.constitutions.models import ConstitutionVersion
 from webapp.constitutions.services import visible_to
 from webapp.training import selectors
-from webapp.training.forms import TrainForm
+from webapp.training.evaluations import launch_evaluation
+from webapp.training.evaluations import leaderboard as leaderboard_rows
+from webapp.training.forms import EvaluateForm, TrainForm
 from webapp.training.services import launch_training, preview
 
 
@@ -58,3 +60,22 @@ def compare(request):
         except ValueError:
             messages.error(request, f"not a run id: {raw!r}")
     return render(request, "training/compare.html", {**selectors.compare(ids[:8]), "runs": selectors.training_runs()})
+
+
+@role_required("operator")
+def new_evaluation(request):
+    versions = ConstitutionVersion.objects.filter(constitution__in=visible_to(request.user)).order_by("name", "-number")
+    form = EvaluateForm(request.POST or None, versions=versions, initial={"model": request.GET.get("model", "")})
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = launch_evaluation(request.user, form.cleaned_data)
+        except UserError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"Evaluation {job.pk} queued.")
+            return redirect("job_detail", pk=job.pk)
+    return render(request, "training/evaluate.html", {"form": form, "models": selectors.registry()})
+
+
+def leaderboard(request):
+    return render(request, "training/leaderboard.html", {"rows": leaderboard_rows()})

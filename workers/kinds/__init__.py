@@ -1,6 +1,6 @@
 """Job kinds the worker knows, by name."""
 
-from workers.kinds import check, export, feedback, sample, synthesize, train
+from workers.kinds import check, evaluate, export, feedback, sample, synthesize, train
 
 HANDLERS = {
     "sample_responses": sample.run,
@@ -9,4 +9,5 @@ HANDLERS = {
     "synthesize_prompts": synthesize.run,
     "export_pairs": export.run,
     "train": train.run,
+    "evaluate": evaluate.run,
 }

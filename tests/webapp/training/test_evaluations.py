@@ -1,0 +1,71 @@
+"""Evaluations from the browser: refused when they cannot run, recorded on a real worker, and
+ranked on the leaderboard with links to each model's lineage."""
+
+import pytest
+
+from alignment.constitution import from_yaml
+from tests.conftest import job_status, wait_for
+from webapp.constitutions import services as constitutions
+from webapp.jobs.models import Job
+from webapp.training.models import Evaluation, TrainedModel
+from webapp.training.evaluations import launch_evaluation
+from tests.alignment.test_evaluation import ROOT
+
+HHH = (ROOT / "principles" / "hhh-comparison.yaml").read_bytes()
+
+
+@pytest.fixture
+def hhh(make_user):
+    return constitutions.create(make_user("editor", "hhh-author"), from_yaml(HHH)).head
+
+
+def win_rate_form(version, chosen_set, **overrides):
+    return {"kind": "win_rate", "model": "smollm2-135m-instruct", "baseline": "smollm2-135m-instruct",
+            "judge": "smollm2-135m-instruct", "constitution_version": str(version.pk), "prompt_set": str(chosen_set.pk),
+            "principles": "harmlessness", "max_new_tokens": "8", "temperature": "0", "seed": "0", "batch_size": "4",
+            "limit": "2", **overrides}
+
+
+@pytest.mark.parametrize("overrides, message", [
+    ({"principles": "no-such-principle"}, "not comparison principles of that version"),
+    ({"baseline": "missing-model"}, "not found"),
+    ({"prompt_set": ""}, "needs held-out prompts"),
+    ({"kind": "rm_accuracy"}, "needs a ready preference dataset"),
+])
+def test_evaluations_that_cannot_run_are_refused_before_a_job_exists(client_as, hhh, small_set, overrides, message):
+    response = client_as("operator").post("/training/evaluate/", win_rate_form(hhh, small_set, **overrides))
+    assert message in response.content.decode()
+    assert not Job.objects.filter(kind="evaluate").exists() and not Evaluation.objects.exists()
+
+
+def test_a_policy_is_not_accepted_as_a_reward_model(client_as, dataset):
+    d = dataset()
+    response = client_as("operator").post("/training/evaluate/", {
+        "kind": "rm_accuracy", "model": "smollm2-135m-instruct", "dataset": str(d.pk), "max_new_tokens": "8",
+        "temperature": "0", "seed": "0", "batch_size": "4"})
+    assert "is not a reward model" in response.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_win_rate_runs_on_a_worker_and_tops_the_leaderboard_with_its_lineage(worker, client_as, hhh, small_set,
+                                                                               make_user, dataset):
+    d = dataset()
+    trained = Job.objects.create(kind="train", status="succeeded", config={"name": "smollm2-135m-instruct"})
+    TrainedModel.objects.create(name="smollm2-135m-instruct", kind="policy", method="dpo", base_model="x",
+                                dataset=d, path="/m", job=trained)  # stands in for a registered model's lineage
+    job = launch_evaluation(make_user("operator"), {
+        "kind": "win_rate", "model": "smollm2-135m-instruct", "baseline": "smollm2-135m-instruct",
+        "judge": "smollm2-135m-instruct", "constitution_version": hhh, "prompt_set": small_set,
+        "principles": "harmlessness", "max_new_tokens": 8, "temperature": 0.0, "limit": 2})
+    wait_for(lambda: job_status(job.pk) in ("succeeded", "failed"), timeout=300, message="the evaluation")
+    job.refresh_from_db()
+    assert job.status == "succeeded", job.error
+    evaluation = Evaluation.objects.get(job=job)
+    assert (evaluation.score, evaluation.n, evaluation.result["ties"]) == (0.5, 2, 2)  # itself: all ties
+    assert len(evaluation.items) == 2
+    client = client_as("viewer")
+    board = client.get("/training/leaderboard/").content.decode()
+    assert f'href="/jobs/{trained.pk}/">smollm2-135m-instruct</a>' in board
+    assert f'href="/jobs/{job.pk}/">0.500</a>' in board
+    page = client.get(f"/jobs/{job.pk}/").content.decode()
+    assert 'id="evaluation-score">0.500' in page and "2 ties" in page

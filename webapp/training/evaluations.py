@@ -1,0 +1,77 @@
+"""Launching evaluations and recording their results; the leaderboard's reads."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from django.db import transaction
+
+from alignment.errors import UserError
+from alignment.evaluation import EvalConfig
+from alignment.models import resolve_model
+from webapp.constitutions.services import can_view
+from webapp.jobs import services as jobs
+from webapp.training.models import Evaluation, TrainedModel
+from webapp.training.services import check_reward_model
+
+EVAL_FIELDS = ("kind", "model", "baseline", "judge", "principles", "max_new_tokens", "temperature", "seed", "batch_size")
+
+
+def launch_evaluation(user, params: dict):
+    values = {k: params[k] for k in EVAL_FIELDS if params.get(k) not in (None, "")}
+    config = EvalConfig(**values, prompts="<set>", constitution="<version>")
+    config.validate()
+    version, prompt_set, dataset = params.get("constitution_version"), params.get("prompt_set"), params.get("dataset")
+    if config.kind == "win_rate":
+        if version is None or prompt_set is None:
+            raise UserError("a win rate needs held-out prompts and the constitution version the judge uses")
+        if not can_view(user, version.constitution):
+            raise UserError("you cannot use that constitution")
+        known = {p.key for p in version.document().of_kind("comparison")}
+        if not known:
+            raise UserError(f"{version.name} v{version.number} has no comparison principle for the judge")
+        unknown = sorted({k.strip() for k in config.principles.split(",") if k.strip()} - known)
+        if unknown:
+            raise UserError(f"not comparison principles of that version: {', '.join(unknown)}")
+        if not prompt_set.prompts.exists():
+            raise UserError(f"prompt set {prompt_set.name!r} has no prompts")
+        for name in (config.model, config.baseline, config.judge):
+            resolve_model(name)
+        dataset = None
+    else:
+        if dataset is None or not dataset.ready or dataset.kind != "preference":
+            raise UserError("reward-model accuracy needs a ready preference dataset (e.g. an imported human-labeled set)")
+        check_reward_model(config.model)
+        version = prompt_set = None
+    limit = params.get("limit")
+    snapshot = {k: v for k, v in dataclasses.asdict(config).items() if k in EVAL_FIELDS}
+    snapshot |= {"constitution_version": version.pk if version else None, "prompt_set": prompt_set.pk if prompt_set else None,
+                 "dataset": dataset.pk if dataset else None, "limit": limit}
+    with transaction.atomic():
+        job = jobs.launch("evaluate", snapshot, user, constitution_version=version)
+        Evaluation.objects.create(kind=config.kind, model=config.model, baseline=config.baseline if version else "",
+                                  judge=config.judge if version else "", constitution_version=version,
+                                  principles=config.principles, prompt_set=prompt_set, dataset=dataset,
+                                  config=snapshot, job=job, created_by=user)
+    return job
+
+
+def record(job, items: list[dict], summary: dict) -> Evaluation:
+    score = summary.get("win_rate") or summary.get("accuracy")
+    Evaluation.objects.filter(job=job).update(score=score["value"], ci_low=score["low"], ci_high=score["high"],
+                                              n=score["n"], result=summary, items=items)
+    return Evaluation.objects.get(job=job)
+
+
+def leaderboard():
+    """Finished evaluations, best first within each kind, each with the registered model it
+    scores (for the lineage link) where there is one."""
+    rows = list(Evaluation.objects.filter(score__isnull=False)
+                .select_related("constitution_version", "prompt_set", "dataset", "job")
+                .order_by("kind", "-score", "-id"))
+    registered = {m.name: m for m in TrainedModel.objects.filter(name__in={r.model for r in rows} | {r.baseline for r in rows})
+                  .select_related("job", "dataset", "constitution_version")}
+    for row in rows:
+        row.lineage = registered.get(row.model)
+        row.baseline_lineage = registered.get(row.baseline)
+    return rows
