@@ -227,6 +227,23 @@ def cmd_evaluate(args) -> None:
         print(json.dumps(summary), file=sys.stderr)
 
 
+def cmd_self_reward(args) -> None:
+    from alignment.selfreward import SelfRewardConfig, run_loop
+
+    config = load_config(SelfRewardConfig, args.config, args.set)
+    if args.events:
+        run_loop(config, events.emit)
+        return
+
+    def show(event: str, **payload) -> None:
+        if event in ("iteration", "resumed", "checkpoint"):
+            print(f"{event}: {json.dumps(payload)}", file=sys.stderr)
+        elif event == "progress":
+            print(f"{payload['done']}/{payload['total']} {payload.get('message', '')}", file=sys.stderr)
+
+    print(json.dumps(run_loop(config, show)))
+
+
 def _has_gpu() -> bool:
     import torch
 
@@ -275,6 +292,11 @@ def main(argv: list[str] | None = None) -> int:
     ev.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     ev.add_argument("--events", action="store_true", help="emit JSON events for a worker")
     ev.set_defaults(func=cmd_evaluate)
+    srl = sub.add_parser("self-reward", help="the Self-Rewarding loop: Mt judges itself, DPO gives Mt+1")
+    srl.add_argument("--config", help="YAML file with SelfRewardConfig fields")
+    srl.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    srl.add_argument("--events", action="store_true", help="emit JSON events for a worker")
+    srl.set_defaults(func=cmd_self_reward)
     args = parser.parse_args(argv)
     try:
         args.func(args)

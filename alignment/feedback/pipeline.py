@@ -37,6 +37,8 @@ class FeedbackConfig:
     cot_max_new_tokens: int = field(default=128, metadata={"help": "pairwise: reasoning length"})
     judgments_per_response: int = field(default=3, metadata={"help": "self_rewarding: k judgments averaged"})
     judge_max_new_tokens: int = field(default=256, metadata={"help": "self_rewarding: rationale length"})
+    score_mode: str = field(default="parse", metadata={"help": "self_rewarding: parse (paper) or forced (the judge's "
+                                                               "expected score after 'Score: ' when it wrote none)"})
     rounds: int = field(default=1, metadata={"help": "sl_cai: critique/revision rounds"})
 
     def responses_per_prompt(self) -> int:
@@ -78,7 +80,7 @@ class FeedbackConfig:
                                            self.chain_of_thought, self.cot_max_new_tokens, self.batch_size, self.seed)
         if self.method == "self_rewarding":
             return pointwise.PointwiseConfig(self.judgments_per_response, 0.7, 0.9, self.judge_max_new_tokens,
-                                             self.batch_size, self.seed)
+                                             self.batch_size, self.seed, self.score_mode)
         return critique.CritiqueConfig(self.rounds, self.temperature, self.top_p, self.max_new_tokens,
                                        self.batch_size, self.seed)
 

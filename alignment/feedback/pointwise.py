@@ -10,7 +10,7 @@ from typing import Iterator
 from alignment import judge_prompts
 from alignment.constitution import Constitution
 from alignment.errors import UserError
-from alignment.feedback.labels import best_and_worst, mean_score, parse_score
+from alignment.feedback.labels import ParsedScore, best_and_worst, mean_score, parse_score
 from alignment.generation import Backend, SamplingParams
 
 
@@ -22,6 +22,9 @@ class PointwiseConfig:
     judge_max_new_tokens: int = field(default=256, metadata={"help": "room for the rationale and the score"})
     batch_size: int = field(default=8, metadata={"help": "judge prompts per generate call"})
     seed: int = field(default=0, metadata={"help": "judge sampling seed"})
+    score_mode: str = field(default="parse", metadata={
+        "help": "parse (the paper: a judgment without 'Score: N' is a parse failure) or forced (then the judge's own "
+                "expected score after 'Score: ', read from its next-token probabilities; status 'forced')"})
 
     def validate(self, constitution: Constitution):
         rubrics = constitution.of_kind("rubric")
@@ -31,6 +34,8 @@ class PointwiseConfig:
             raise UserError("judgments_per_response must be between 1 and 16")
         if not 1 <= self.judge_max_new_tokens <= 4096 or not 1 <= self.batch_size <= 512:
             raise UserError("judge_max_new_tokens must be 1-4096 and batch_size 1-512")
+        if self.score_mode not in ("parse", "forced"):
+            raise UserError("score_mode must be parse or forced")
         return rubrics[0]
 
 
@@ -54,13 +59,16 @@ def judge(backend: Backend, constitution: Constitution, items: list[Candidates],
         began = time.perf_counter()
         outs = backend.generate(prompts, config.judgments_per_response, params)
         latency = (time.perf_counter() - began) * 1000 / max(1, len(prompts) * config.judgments_per_response)
+        parsed_all = [[parse_score(s.text, max_points) for s in samples] for samples in outs]
+        if config.score_mode == "forced":
+            _force_scores(backend, prompts, outs, parsed_all, max_points)
         records, cursor = [], 0
         for item in chunk:
             judged = outs[cursor : cursor + len(item.responses)]
+            parsed_rows = parsed_all[cursor : cursor + len(item.responses)]
             cursor += len(item.responses)
             responses, scores = [], []
-            for index, (text, samples) in enumerate(zip(item.responses, judged)):
-                parsed = [parse_score(s.text, max_points) for s in samples]
+            for index, (text, samples, parsed) in enumerate(zip(item.responses, judged, parsed_rows)):
                 score = mean_score(parsed)
                 scores.append(score)
                 responses.append({
@@ -77,3 +85,20 @@ def judge(backend: Backend, constitution: Constitution, items: list[Candidates],
                            "margin": pair.margin}
             records.append(record)
         yield records
+
+
+def _force_scores(backend: Backend, prompts: list[str], outs, parsed_all, max_points: int) -> None:
+    """For each judgment that wrote no score: append "Score: " to its rationale and take the
+    judge's expected score over the digits 0..max_points from its next-token probabilities."""
+    import math
+
+    todo = [(i, j) for i, row in enumerate(parsed_all) for j, p in enumerate(row) if p.status != "ok"]
+    if not todo:
+        return
+    digits = [str(d) for d in range(max_points + 1)]
+    logprobs = backend.next_token_logprobs([prompts[i] for i, _ in todo],
+                                           [f"{outs[i][j].text.rstrip()}\nScore: " for i, j in todo], digits)
+    for (i, j), row in zip(todo, logprobs):
+        weights = [math.exp(v) for v in row]
+        expected = sum(d * w for d, w in enumerate(weights)) / sum(weights)
+        parsed_all[i][j] = ParsedScore(round(expected, 4), "forced")
