@@ -72,3 +72,22 @@ class EvaluateForm(forms.Form):
     def __init__(self, *args, versions=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["constitution_version"].queryset = versions if versions is not None else ConstitutionVersion.objects.none()
+
+
+class SelfRewardForm(forms.Form):
+    name = forms.SlugField(max_length=100, help_text="the loop's models are registered as NAME-m2, NAME-m3, ...")
+    prompt_set = forms.ModelChoiceField(queryset=PromptSet.objects.all(), help_text="seed prompts")
+    limit = forms.IntegerField(required=False, min_value=1, help_text="use only the first N seed prompts")
+    constitution_version = VersionChoice(queryset=ConstitutionVersion.objects.none(),
+                                         help_text="a version with the additive rubric the model judges itself by")
+
+    def __init__(self, *args, versions=None, **kwargs):
+        from alignment.selfreward import SelfRewardConfig
+
+        super().__init__(*args, **kwargs)
+        for f in dataclasses.fields(SelfRewardConfig):
+            if f.name not in ("seeds", "rubric", "output", "heldout"):
+                self.fields[f.name] = (forms.ChoiceField(choices=[("parse", "parse (the paper)"), ("forced", "forced")],
+                                                         initial="parse", help_text=f.metadata["help"])
+                                       if f.name == "score_mode" else _field(f))
+        self.fields["constitution_version"].queryset = versions if versions is not None else ConstitutionVersion.objects.none()

@@ -9,7 +9,7 @@ from webapp.training.models import TrainedModel
 
 
 def training_runs():
-    return Job.objects.filter(kind="train").select_related("created_by", "trained_model").order_by("-id")[:200]
+    return Job.objects.filter(kind__in=["train", "self_rewarding"]).select_related("created_by", "trained_model").order_by("-id")[:200]
 
 
 def registry():
@@ -18,7 +18,7 @@ def registry():
 
 def compare(job_ids: list[int]) -> dict:
     """Runs' metric series overlaid (one panel per metric they share) and their configs diffed."""
-    jobs = list(Job.objects.filter(kind="train", pk__in=job_ids).order_by("pk"))
+    jobs = list(Job.objects.filter(kind__in=["train", "self_rewarding"], pk__in=job_ids).order_by("pk"))
     series: dict[str, dict[int, dict]] = defaultdict(dict)
     for m in JobMetric.objects.filter(job__in=jobs).order_by("step").values("job_id", "name", "step", "value"):
         trace = series[m["name"]].setdefault(m["job_id"], {"x": [], "y": []})

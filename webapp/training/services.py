@@ -113,3 +113,52 @@ def register(job: Job, summary: dict) -> TrainedModel:
         "created_by": job.created_by,
         "metrics": {"global_step": summary["global_step"], "train_loss": summary["train_loss"], "last": last}})
     return model
+
+
+def register_iteration(job: Job, event: dict) -> TrainedModel:
+    """M(t+1) of a Self-Rewarding loop, named after the loop and its place in it."""
+    cfg = job.config
+    name = f"{cfg['name']}-m{event['iteration'] + 1}"
+    target = Path(settings.MODELS_DIR) / name
+    if not target.exists():
+        staging = target.with_name(f".{name}.partial")
+        shutil.rmtree(staging, ignore_errors=True)
+        shutil.copytree(event["model"], staging)
+        staging.rename(target)
+    model, _ = TrainedModel.objects.update_or_create(name=name, defaults={
+        "kind": "policy", "method": "dpo", "base_model": event["judge"], "config": cfg, "path": str(target),
+        "constitution_version_id": cfg.get("constitution_version"), "job": None, "created_by": job.created_by,
+        "metrics": {"iteration": event["iteration"], "pairs": event["pairs"], "judge_accuracy": event["judge_accuracy"],
+                    "global_step": event["dpo_steps"], "train_loss": event["dpo_loss"], "dataset": event["dataset"]}})
+    return model
+
+
+def launch_self_rewarding(user, name: str, params: dict) -> Job:
+    from alignment.selfreward import SelfRewardConfig
+
+    name = (name or "").strip()
+    if not NAME.fullmatch(name):
+        raise UserError("name: 2-100 lowercase letters, digits and dashes, starting with a letter or digit")
+    fields = [f.name for f in dataclasses.fields(SelfRewardConfig) if f.name not in ("seeds", "rubric", "output", "heldout")]
+    config = SelfRewardConfig(**{k: params[k] for k in fields if params.get(k) not in (None, "")},
+                              seeds="<set>", rubric="<version>", output="<folder>")
+    config.validate()
+    version, prompt_set = params.get("constitution_version"), params.get("prompt_set")
+    if version is None or prompt_set is None:
+        raise UserError("choose the seed prompts and the constitution version with the judge's rubric")
+    if not can_view(user, version.constitution):
+        raise UserError("you cannot use that constitution")
+    if not version.document().of_kind("rubric"):
+        raise UserError(f"{version.name} v{version.number} has no rubric principle for the judge")
+    if not prompt_set.prompts.exists():
+        raise UserError(f"prompt set {prompt_set.name!r} has no prompts")
+    if config.score_mode not in ("parse", "forced"):
+        raise UserError("score_mode must be parse or forced")
+    resolve_model(config.model)
+    names = [f"{name}-m{t + 1}" for t in range(1, config.iterations + 1)]
+    if TrainedModel.objects.filter(name__in=names).exists() or any((Path(settings.MODELS_DIR) / n).exists() for n in names):
+        raise UserError(f"models named {names[0]}… already exist: choose another name")
+    snapshot = {k: v for k, v in dataclasses.asdict(config).items() if k in fields}
+    snapshot |= {"name": name, "prompt_set": prompt_set.pk, "limit": params.get("limit"),
+                 "constitution_version": version.pk}
+    return jobs.launch("self_rewarding", snapshot, user, constitution_version=version)

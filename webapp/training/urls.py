@@ -8,5 +8,6 @@ urlpatterns = [
     path("preview/", views.config_preview, name="training_preview"),
     path("compare/", views.compare, name="training_compare"),
     path("evaluate/", views.new_evaluation, name="evaluation_new"),
+    path("self-rewarding/", views.new_self_rewarding, name="self_rewarding_new"),
     path("leaderboard/", views.leaderboard, name="leaderboard"),
 ]

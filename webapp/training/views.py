@@ -8,8 +8,8 @@ from webapp.constitutions.services import visible_to
 from webapp.training import selectors
 from webapp.training.evaluations import launch_evaluation
 from webapp.training.evaluations import leaderboard as leaderboard_rows
-from webapp.training.forms import EvaluateForm, TrainForm
-from webapp.training.services import launch_training, preview
+from webapp.training.forms import EvaluateForm, SelfRewardForm, TrainForm
+from webapp.training.services import launch_self_rewarding, launch_training, preview
 
 
 def _form(request, data=None):
@@ -79,3 +79,18 @@ def new_evaluation(request):
 
 def leaderboard(request):
     return render(request, "training/leaderboard.html", {"rows": leaderboard_rows()})
+
+
+@role_required("operator")
+def new_self_rewarding(request):
+    versions = ConstitutionVersion.objects.filter(constitution__in=visible_to(request.user)).order_by("name", "-number")
+    form = SelfRewardForm(request.POST or None, versions=versions)
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = launch_self_rewarding(request.user, form.cleaned_data["name"], form.cleaned_data)
+        except UserError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"Self-Rewarding loop {job.pk} queued.")
+            return redirect("job_detail", pk=job.pk)
+    return render(request, "training/selfreward.html", {"form": form})

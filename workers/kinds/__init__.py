@@ -1,6 +1,6 @@
 """Job kinds the worker knows, by name."""
 
-from workers.kinds import check, evaluate, export, feedback, sample, synthesize, train
+from workers.kinds import check, evaluate, export, feedback, sample, selfreward, synthesize, train
 
 HANDLERS = {
     "sample_responses": sample.run,
@@ -10,4 +10,5 @@ HANDLERS = {
     "export_pairs": export.run,
     "train": train.run,
     "evaluate": evaluate.run,
+    "self_rewarding": selfreward.run,
 }

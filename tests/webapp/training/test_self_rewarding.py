@@ -1,0 +1,62 @@
+"""The Self-Rewarding loop from the browser and on a real worker."""
+
+from pathlib import Path
+
+import pytest
+
+from alignment.constitution import from_yaml
+from tests.conftest import job_status, wait_for
+from webapp.constitutions import services as constitutions
+from webapp.jobs.models import Job, JobMetric
+from webapp.training.models import TrainedModel
+from webapp.training.services import launch_self_rewarding
+from tests.alignment.test_evaluation import ROOT
+
+
+@pytest.fixture
+def rubric(make_user):
+    doc = from_yaml((ROOT / "principles" / "self-rewarding-rubric.yaml").read_bytes())
+    return constitutions.create(make_user("editor", "rubric-author"), doc).head
+
+
+def loop_form(version, seeds, name="loop", **overrides):
+    return {"name": name, "prompt_set": str(seeds.pk), "constitution_version": str(version.pk), "model": "smollm2-135m-instruct",
+            "iterations": "1", "new_prompts": "0", "n": "2", "temperature": "0.7", "top_p": "0.9", "max_new_tokens": "8",
+            "judgments_per_response": "1", "judge_max_new_tokens": "8", "score_mode": "forced", "dpo_max_steps": "1",
+            "dpo_batch_size": "2", "dpo_learning_rate": "1e-6", "dpo_beta": "0.1", "max_length": "96", "batch_size": "8",
+            "seed": "0", "limit": "2", **overrides}
+
+
+@pytest.mark.parametrize("overrides, message", [
+    ({"iterations": "50"}, "iterations must be 1-10"),
+    ({"model": "no-such-model"}, "not found"),
+    ({"name": "x"}, "letters"),
+])
+def test_a_loop_that_cannot_run_is_refused_before_a_job_exists(client_as, rubric, small_set, overrides, message):
+    response = client_as("operator").post("/training/self-rewarding/", loop_form(rubric, small_set, **overrides))
+    assert message in response.content.decode()
+    assert not Job.objects.filter(kind="self_rewarding").exists()
+
+
+def test_a_constitution_without_a_rubric_is_refused(client_as, small_set, pair_run):
+    response = client_as("operator").post("/training/self-rewarding/", loop_form(pair_run["version"], small_set))
+    assert "has no rubric principle" in response.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_iteration_on_a_worker_registers_m2_with_its_pairs_and_dpo_metrics(worker, rubric, small_set, make_user,
+                                                                              model_name):
+    name = model_name("loop")
+    model_name(f"{name}-m2")  # cleaned up afterwards too
+    job = launch_self_rewarding(make_user("operator"), name, {
+        "prompt_set": small_set, "constitution_version": rubric, "limit": 2, "iterations": 1, "n": 2,
+        "max_new_tokens": 8, "judgments_per_response": 1, "judge_max_new_tokens": 8, "score_mode": "forced",
+        "dpo_max_steps": 1, "dpo_batch_size": 2, "max_length": 96})
+    wait_for(lambda: job_status(job.pk) in ("succeeded", "failed"), timeout=400, message="the loop")
+    job.refresh_from_db()
+    assert job.status == "succeeded", job.error
+    m2 = TrainedModel.objects.get(name=f"{name}-m2")
+    assert m2.metrics["iteration"] == 1 and m2.metrics["pairs"] >= 1 and Path(m2.path, "model.safetensors").is_file()
+    assert job.result["iterations"][0]["model"] == m2.name
+    names = set(JobMetric.objects.filter(job=job).values_list("name", flat=True))
+    assert {"loss", "rewards/margins", "loop/pairs"} <= names
