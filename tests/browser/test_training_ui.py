@@ -35,3 +35,25 @@ def test_an_operator_launches_a_training_run_and_watches_it_finish(login, live_s
     page.click("text=Compare selected")
     expect(page.locator("#compare-chart .main-svg").first).to_be_visible()
     expect(page.locator("#config-diff")).to_contain_text("learning_rate")
+
+
+def test_the_leaderboard_and_the_evaluation_and_loop_forms_work_in_the_browser(login, live_server, small_set):
+    from webapp.training.models import Evaluation
+
+    Evaluation.objects.create(kind="win_rate", model="<b>bold-model</b>", baseline="base", judge="judge", score=0.75,
+                              ci_low=0.5, ci_high=1.0, n=4, result={"wins": 3, "ties": 0, "losses": 1})
+    page = login("operator")
+    page.click("nav >> text=Leaderboard")
+    expect(page.locator("#leaderboard")).to_contain_text("<b>bold-model</b>")  # user text stays text
+    expect(page.locator("#leaderboard")).to_contain_text("3 / 0 / 1")
+    page.click("#new-evaluation")
+    page.select_option("select[name=kind]", "win_rate")
+    page.fill("input[name=model]", "smollm2-135m-instruct")
+    page.click("button[type=submit]")
+    expect(page.locator(".errorlist, .flash.error").first).to_contain_text("needs held-out prompts")
+    page.goto(f"{live_server.url}/training/")
+    page.click("#new-self-rewarding")
+    page.fill("input[name=name]", "ui-loop")
+    page.select_option("select[name=prompt_set]", label=small_set.name)
+    page.click("button[type=submit]")
+    expect(page.locator("text=This field is required").first).to_be_visible()  # no rubric version chosen
