@@ -11,6 +11,8 @@ from ninja.security import django_auth
 from alignment.constitution import ConstitutionError
 from alignment.errors import UserError
 from webapp.constitutions.api import router as constitutions_router
+from webapp.training.api import router as training_router
+from webapp.review.api import router as pairs_router
 from webapp.constitutions.services import InUse, VersionConflict
 from alignment.models import DEFAULT_MODEL
 from webapp.accounts.roles import require
@@ -23,6 +25,8 @@ from webapp.prompts.services import launch_sampling
 # Session auth checks CSRF; the interactive docs and the OpenAPI document need a login too.
 api = NinjaAPI(title="Charter API", version="1", auth=django_auth, docs_decorator=login_required)
 api.add_router("/constitutions", constitutions_router)
+api.add_router("/pairs", pairs_router)
+api.add_router("/training", training_router)
 
 
 @api.exception_handler(PermissionDenied)

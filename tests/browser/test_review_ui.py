@@ -83,3 +83,26 @@ def test_the_charts_draw_and_a_bar_opens_the_pairs_it_counts(login, live_server,
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)  # plotly listens on its drag layer
     page.wait_for_url(re.compile(r"/pairs/\?.*margin_below=0\.1"))
     expect(page.locator("#pair-rows tr")).to_have_count(2)
+
+
+def test_a_viewer_compares_the_judge_with_an_imported_set(login, live_server, make_pair, make_user):
+    import json
+
+    from webapp.review.importing import import_pairs
+
+    make_pair(prompt="Q1", chosen="a", rejected="b", margin=0.1)
+    make_pair(prompt="Q2", chosen="b", rejected="a", margin=0.2)
+    make_pair(prompt="Q3", chosen="a", rejected="b", margin=0.9)  # outside the filter below
+    rows = [{"prompt": p, "chosen": "a", "rejected": "b"} for p in ("Q1", "Q2", "Q3", "Q4")]
+    run = import_pairs(make_user("operator"), "gold", "human", "gold.jsonl", "\n".join(map(json.dumps, rows)).encode())
+    page = login("viewer")
+    page.goto(f"{live_server.url}/pairs/?margin_max=0.5")
+    page.click("text=Agreement")
+    page.select_option("#against", str(run.pk))
+    page.click("#against-form button")
+    page.wait_for_url(re.compile(rf"/pairs/agreement/\?margin_max=0\.5&against={run.pk}$"))
+    expect(page.locator("#against-counts")).to_contain_text("2 judged pairs matched 2 of the 4 imported pairs")
+    expect(page.locator("#against-counts")).to_contain_text("2 imported pairs found no judged pair")
+    expect(page.locator("#judge-imported tbody tr").first).to_contain_text("0.500")
+    page.click("text=Back to the pairs")
+    assert "against" not in page.url

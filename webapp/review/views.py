@@ -10,7 +10,7 @@ from webapp.accounts.roles import has_role, role_required
 from webapp.constitutions.merge import word_diff
 from webapp.feedback.models import IMPORTED, METHODS, PreferencePair
 from webapp.review import selectors
-from webapp.review.agreement import agreement_report
+from webapp.review.agreement import agreement_report, imported_run, imported_runs
 from webapp.review.charts import chart_data
 from webapp.review.export import dataset_path, launch_export
 from webapp.review.importing import MAX_BYTES, import_pairs
@@ -96,8 +96,15 @@ def review_queue(request):
 
 def agreement(request):
     f = selectors.PairFilter.from_query(request.GET)
-    report = agreement_report(f.apply(selectors.visible_pairs(request.user)))
-    return render(request, "review/agreement.html", {"report": report, "f": f, "query": request.GET.urlencode()})
+    try:
+        against = imported_run(request.GET.get("against", ""))
+    except ValueError as exc:
+        f.errors.append(str(exc))
+        against = None
+    report = agreement_report(f.apply(selectors.visible_pairs(request.user)), against=against)
+    return render(request, "review/agreement.html", {
+        "report": report, "f": f, "query": _query_without(request, "against"), "runs": imported_runs()[:200],
+        "against": against})
 
 
 @require_POST
