@@ -3,6 +3,9 @@
     export CHARTER_DATA_DIR=var/screens CHARTER_MODELS_DIR=var/models
     .venv/bin/python manage.py charter_run --bind 127.0.0.1:8010 &
     .venv/bin/python docs/screenshots.py http://127.0.0.1:8010
+
+`--training` takes only the training screenshots: it exports the pairs already there (e.g.
+`manage.py seed_pairs 200`), trains DPO on them, evaluates the result and compares runs.
 """
 
 from __future__ import annotations
@@ -30,6 +33,10 @@ def main() -> None:
         page.fill("input[name=username]", "admin")
         page.fill("input[name=password]", password)
         page.click("button[type=submit]")
+        if "--training" in sys.argv:
+            training(page)
+            browser.close()
+            return
 
         page.goto(f"{BASE}/prompts/sample/")
         page.select_option("select[name=prompt_set]", label="Benign instructions")
@@ -105,6 +112,51 @@ def main() -> None:
         page.goto(url + "diff/?a=1")
         page.screenshot(path=OUT / "diff.png")
         browser.close()
+
+
+def training(page) -> None:
+    page.goto(f"{BASE}/pairs/?method=rl_cai")
+    page.fill("#export-form input[name=name]", f"rl-cai pairs {os.getpid()}")
+    page.click("#export-form button")
+    for _ in range(120):
+        if page.locator("#dataset-status").inner_text() == "succeeded":
+            break
+        page.wait_for_timeout(1000)
+        page.reload()
+    for name, beta in (("dpo-beta01", "0.1"), ("dpo-beta05", "0.5")):
+        page.goto(f"{BASE}/training/new/")
+        page.fill("input[name=name]", name)
+        page.select_option("select[name=dataset]", index=1)  # the newest
+        page.select_option("select[name=method]", "dpo")
+        for field, value in {"max_steps": "8", "batch_size": "4", "max_length": "256", "beta": beta,
+                             "learning_rate": "5e-6", "save_steps": "4"}.items():
+            page.fill(f"input[name={field}]", value)
+        expect(page.locator("#resolved-config")).to_contain_text(f"beta: {beta}")
+        if beta == "0.1":
+            page.screenshot(path=OUT / "training-form.png", full_page=True)
+        page.click("button[type=submit]")
+        page.wait_for_url(re.compile(r"/jobs/\d+/$"))
+        expect(page.locator("#job-live [data-field=status]")).to_have_text("succeeded", timeout=900_000)
+    page.reload()
+    page.wait_for_timeout(1500)
+    page.screenshot(path=OUT / "training-run.png", full_page=False)
+    page.goto(f"{BASE}/training/")
+    for box in page.locator("input[name=job]").all():
+        box.check()
+    page.click("text=Compare selected")
+    page.wait_for_timeout(1500)
+    page.screenshot(path=OUT / "training-compare.png", full_page=False)
+    page.goto(f"{BASE}/training/evaluate/")
+    page.fill("input[name=model]", "dpo-beta05")
+    page.select_option("select[name=constitution_version]", label="Helpful, honest, harmless (SALMON) v1")
+    page.fill("input[name=principles]", "harmlessness")
+    page.select_option("select[name=prompt_set]", index=1)
+    page.fill("input[name=limit]", "8")
+    page.fill("input[name=max_new_tokens]", "48")
+    page.click("button[type=submit]")
+    expect(page.locator("#job-live [data-field=status]")).to_have_text("succeeded", timeout=900_000)
+    page.goto(f"{BASE}/training/leaderboard/")
+    page.screenshot(path=OUT / "leaderboard.png")
 
 
 if __name__ == "__main__":
