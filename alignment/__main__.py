@@ -267,36 +267,22 @@ def main(argv: list[str] | None = None) -> int:
     prep = sub.add_parser("prepare-model", help="convert the packaged SmolLM2 GGUF into a model folder")
     prep.add_argument("--models-dir")
     prep.set_defaults(func=cmd_prepare_model)
-    smp = sub.add_parser("sample", help="sample N responses per prompt from a JSONL file")
-    smp.add_argument("--config", help="YAML file with SampleConfig fields")
-    smp.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
-    smp.add_argument("--events", action="store_true", help="emit JSON events for a worker")
-    smp.set_defaults(func=cmd_sample)
-    fb = sub.add_parser("feedback", help="run a whole AI-feedback pipeline on JSONL (no Django)")
-    fb.add_argument("--config", help="YAML file with FeedbackConfig fields")
-    fb.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
-    fb.add_argument("--events", action="store_true", help="emit JSON events for a worker")
-    fb.set_defaults(func=cmd_feedback)
-    syn = sub.add_parser("synthesize", help="write new prompts from a seed set, self-instruct style")
-    syn.add_argument("--config", help="YAML file with SynthesisConfig fields")
-    syn.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
-    syn.add_argument("--events", action="store_true", help="emit JSON events for a worker")
-    syn.set_defaults(func=cmd_synthesize)
-    trn = sub.add_parser("train", help="SFT, reward model, DPO, GRPO or RLOO on a dataset file (TRL)")
-    trn.add_argument("--config", help="YAML file with TrainConfig fields")
-    trn.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
-    trn.add_argument("--events", action="store_true", help="emit JSON events for a worker")
-    trn.set_defaults(func=cmd_train)
-    ev = sub.add_parser("evaluate", help="win rate of a model vs a baseline under a judge, or reward-model accuracy")
-    ev.add_argument("--config", help="YAML file with EvalConfig fields")
-    ev.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
-    ev.add_argument("--events", action="store_true", help="emit JSON events for a worker")
-    ev.set_defaults(func=cmd_evaluate)
-    srl = sub.add_parser("self-reward", help="the Self-Rewarding loop: Mt judges itself, DPO gives Mt+1")
-    srl.add_argument("--config", help="YAML file with SelfRewardConfig fields")
-    srl.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
-    srl.add_argument("--events", action="store_true", help="emit JSON events for a worker")
-    srl.set_defaults(func=cmd_self_reward)
+    commands = [
+        ("sample", "sample N responses per prompt from a JSONL file", "SampleConfig", cmd_sample),
+        ("feedback", "run a whole AI-feedback pipeline on JSONL (no Django)", "FeedbackConfig", cmd_feedback),
+        ("synthesize", "write new prompts from a seed set, self-instruct style", "SynthesisConfig", cmd_synthesize),
+        ("train", "SFT, reward model, DPO, GRPO or RLOO on a dataset file (TRL)", "TrainConfig", cmd_train),
+        ("evaluate", "win rate of a model vs a baseline under a judge, or reward-model accuracy", "EvalConfig",
+         cmd_evaluate),
+        ("self-reward", "the Self-Rewarding loop: Mt judges itself, DPO gives Mt+1", "SelfRewardConfig",
+         cmd_self_reward),
+    ]
+    for name, help_text, config_name, func in commands:
+        command = sub.add_parser(name, help=help_text)
+        command.add_argument("--config", help=f"YAML file with {config_name} fields")
+        command.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+        command.add_argument("--events", action="store_true", help="emit JSON events for a worker")
+        command.set_defaults(func=func)
     args = parser.parse_args(argv)
     try:
         args.func(args)

@@ -65,6 +65,16 @@ class JobContext:
     def metrics(self, step: int, values: dict[str, float]) -> None:
         engine.add_metrics(self.job.pk, step, values)
 
+    def relay(self, event: dict) -> bool:
+        """Forward a child's metric or progress event into the job; False for any other event."""
+        if event["event"] == "metric":
+            self.metrics(event["step"], event["values"])
+        elif event["event"] == "progress":
+            self.progress(event["done"], event["total"], event.get("message", ""))
+        else:
+            return False
+        return True
+
     def check_cancel(self) -> None:
         if self.lost_event.is_set():
             raise LeaseLost(self.job.pk)

@@ -36,10 +36,10 @@ def run(ctx: JobContext) -> dict:
     summary: dict = {}
 
     def on_event(event: dict) -> None:
+        if ctx.relay(event):
+            return
         if event["event"] == "records":
             items.extend(event["items"])
-        elif event["event"] == "progress":
-            ctx.progress(event["done"], event["total"], event.get("message", ""))
         elif event["event"] == "summary":
             summary.update({k: v for k, v in event.items() if k != "event"})
 

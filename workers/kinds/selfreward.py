@@ -35,11 +35,9 @@ def run(ctx: JobContext) -> dict:
 
     def on_event(event: dict) -> None:
         kind = event["event"]
-        if kind == "metric":
-            ctx.metrics(event["step"], event["values"])
-        elif kind == "progress":
-            ctx.progress(event["done"], event["total"], event.get("message", ""))
-        elif kind in ("checkpoint", "resumed"):
+        if ctx.relay(event):
+            return
+        if kind in ("checkpoint", "resumed"):
             ctx.log(f"{kind}: {event.get('path') or event.get('checkpoint')}\n")
         elif kind == "iteration":
             model = register_iteration(ctx.job, event)

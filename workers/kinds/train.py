@@ -34,11 +34,9 @@ def run(ctx: JobContext) -> dict:
 
     def on_event(event: dict) -> None:
         kind = event["event"]
-        if kind == "metric":
-            ctx.metrics(event["step"], event["values"])
-        elif kind == "progress":
-            ctx.progress(event["done"], event["total"], event.get("message", ""))
-        elif kind == "checkpoint":
+        if ctx.relay(event):
+            return
+        if kind == "checkpoint":
             ctx.log(f"checkpoint at step {event['step']}: {event['path']}\n")
         elif kind == "resumed":
             ctx.log(f"resuming from {event['checkpoint']}\n")
