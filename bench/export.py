@@ -7,7 +7,8 @@ Seeds --pairs synthetic pairs once (reused by later runs on the same database): 
 set and no filter exports them all. Each export runs in a fresh process, which reports its
 time, its own CPU time (the database server's, on PostgreSQL, is not in it) and its peak RSS
 (ru_maxrss) above its RSS before the export began, so one variant's memory never hides
-another's. On a shared machine, pairs per CPU second is the steadier figure. Exports keep ties, so every pair read is written.
+another's. On a shared machine, pairs per CPU second is the steadier figure. Exports keep
+ties, so every pair read is written.
 
 Run: .venv/bin/python bench/export.py [--pairs 1000000] [--small 100000] [--no-parquet]
      DATABASE_URL=postgres://postgres@127.0.0.1:5432/charter_bench .venv/bin/python bench/export.py
@@ -173,8 +174,8 @@ def main() -> None:
                      f"{r['pairs'] / r['cpu_seconds']:,.0f}", f"{r['before_mb']:.0f}",
                      f"{r['peak_mb']:.0f}", f"{r['growth_mb']:.0f}", f"{rate / base:.1f}x"])
     print(f"database: {connection.vendor}, {args.pairs:,} pairs seeded, ties kept (every pair read is written)")
-    print(table(["export path", "format", "pairs", "seconds", "pairs/s", "pairs per CPU s", "RSS before MB", "peak RSS MB",
-                 "peak growth MB", "vs naive"], rows))
+    print(table(["export path", "format", "pairs", "seconds", "pairs/s", "pairs per CPU s", "RSS before MB",
+                 "peak RSS MB", "peak growth MB", "vs naive"], rows))
     same = results[0]["sha256"] == results[1]["sha256"]
     print(f"naive and Charter wrote the same {results[0]['pairs']:,} records byte for byte: {'yes' if same else 'NO'} "
           f"(sha256 {results[1]['sha256'][:16]}...)")
