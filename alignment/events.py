@@ -24,6 +24,10 @@ def metric(step: int, values: dict[str, float]) -> None:
     emit("metric", step=step, values=values)
 
 
+def log(message: str) -> None:
+    emit("log", message=message)
+
+
 def records(items: list[dict]) -> None:
     emit("records", items=items)
 

@@ -237,6 +237,16 @@ def dataset(make_pair, make_user):
 
 
 @pytest.fixture
+def rubric(make_user):
+    """A constitution version with the Self-Rewarding additive rubric."""
+    from alignment.constitution import from_yaml
+    from webapp.constitutions import services as constitutions
+
+    doc = from_yaml((Path(__file__).resolve().parents[1] / "principles" / "self-rewarding-rubric.yaml").read_bytes())
+    return constitutions.create(make_user("editor", "rubric-author"), doc).head
+
+
+@pytest.fixture
 def model_name():
     """A unique model name; its folder in the shared models directory is removed afterwards."""
     names = []

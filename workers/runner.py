@@ -66,11 +66,13 @@ class JobContext:
         engine.add_metrics(self.job.pk, step, values)
 
     def relay(self, event: dict) -> bool:
-        """Forward a child's metric or progress event into the job; False for any other event."""
+        """Forward a child's metric, progress or log event into the job; False for any other event."""
         if event["event"] == "metric":
             self.metrics(event["step"], event["values"])
         elif event["event"] == "progress":
             self.progress(event["done"], event["total"], event.get("message", ""))
+        elif event["event"] == "log":
+            self.log(f"{event['message']}\n")
         else:
             return False
         return True
@@ -113,7 +115,12 @@ class JobContext:
         if error and error.get("kind") == "transient":
             raise TransientError(error["message"])
         tail = "\n".join(list(self.tail)[-20:])
-        raise ChildCrashed(f"child process exited with code {code}; last log lines:\n{tail}")
+        how = f"exited with code {code}"
+        if code == -signal.SIGKILL:
+            how = "was killed (SIGKILL; without a cancel that is most often the kernel's out-of-memory killer)"
+        elif code < 0:
+            how = f"was killed by {signal.Signals(-code).name}"
+        raise ChildCrashed(f"child process {how}; last log lines:\n{tail}")
 
     def _pump_stderr(self, stream) -> None:
         for line in stream:

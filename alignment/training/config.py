@@ -17,8 +17,8 @@ METHODS = {
     "sft": "SFT on prompt/completion records (e.g. SL-CAI revisions)",
     "reward": "reward model on preference pairs (instructable: principles in its input, SALMON)",
     "dpo": "DPO on preference pairs",
-    "grpo": "GRPO: online RL with a reward model, KL to the reference policy",
-    "rloo": "RLOO: online RL with a reward model, KL to the reference policy",
+    "grpo": "GRPO: online RL rewarded by a reward model or a rubric judge, KL to the reference policy",
+    "rloo": "RLOO: online RL rewarded by a reward model or a rubric judge, KL to the reference policy",
 }
 ONLINE = ("grpo", "rloo")
 
@@ -60,6 +60,8 @@ class TrainConfig:
     constitution: str = field(default="", metadata={"help": "YAML of the principles named in the records"})
     # online RL
     reward_model: str = field(default="", metadata={"help": "GRPO/RLOO: a trained reward model folder"})
+    reward_judge: str = field(default="", metadata={"help": "GRPO/RLOO instead of a reward model: a judge model that "
+                                                            "scores each completion with the constitution's rubric"})
     principles: str = field(default="", metadata={"help": "GRPO/RLOO with an instructable RM: principle keys, "
                                                           "comma-separated; prefix ~ for the negation"})
     num_generations: int = field(default=4, metadata={"help": "GRPO/RLOO: completions per prompt"})
@@ -94,8 +96,12 @@ class TrainConfig:
         ]
         problems += [f"{name} is out of range" for name, ok in checks if not ok]
         if self.method in ONLINE:
-            if not self.reward_model:
-                problems.append(f"{self.method} needs a reward_model")
+            if bool(self.reward_model) == bool(self.reward_judge):
+                problems.append(f"{self.method} needs a reward_model or a reward_judge (one of the two)")
+            if self.reward_judge and not self.constitution:
+                problems.append("a reward_judge needs the constitution whose rubric it scores by")
+            if self.reward_judge and self.principles:
+                problems.append("principles steer an instructable reward_model; a reward_judge scores by the rubric")
             if (self.batch_size * self.grad_accum) % self.num_generations:
                 problems.append(f"batch_size x grad_accum ({self.batch_size * self.grad_accum}) must be a multiple of "
                                 f"num_generations ({self.num_generations}): each prompt's completions share a batch")

@@ -1,7 +1,13 @@
-"""Rewards for online RL (GRPO, RLOO): a trained reward model scores each completion.
+"""Rewards for online RL (GRPO, RLOO): a trained reward model, or a judge, scores each completion.
 
 An instructable reward model (SALMON) is steered at RL time by the principles chosen at
 launch: they are put in its input exactly as it saw them in training.
+
+A judge (RLAIF with an LLM judge, as in Self-Rewarding LMs) scores a completion with the
+constitution's additive rubric. Sampling a rationale per completion would cost the judge a
+generation inside every RL step, so the reward is the judge's expected score right after
+"Score: " (from its next-token probabilities over the points 0..N, one forward pass per
+completion, deterministic): the same reading `score_mode=forced` uses in the feedback stage.
 """
 
 from __future__ import annotations
@@ -63,3 +69,49 @@ class RewardModelScorer:
                                        truncation=True, max_length=2048, add_special_tokens=False).to(self.device)
                 scores += self.model(**batch).logits[:, 0].float().tolist()
         return scores
+
+
+class JudgeScorer:
+    """A reward function in TRL's shape that asks a frozen judge model for its rubric score."""
+
+    __name__ = "judge"
+
+    def __init__(self, folder: Path, constitution_yaml: str, device: str, batch_size: int = 8) -> None:
+        from alignment.constitution import from_yaml
+        from alignment.generation import TransformersBackend
+
+        try:
+            doc = from_yaml(Path(constitution_yaml).read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise UserError(f"cannot read constitution {constitution_yaml}: {exc}") from exc
+        rubrics = doc.of_kind("rubric")
+        if not rubrics:
+            raise UserError(f"{doc.name!r} has no enabled rubric principle for the judge to score by")
+        self.rubric = rubrics[0]
+        self.points = [str(d) for d in range(len(self.rubric.fields["points"]) + 1)]
+        self.backend = TransformersBackend(folder, device)
+        self.batch_size = batch_size
+
+    def __call__(self, prompts: list, completions: list, **_) -> list[float]:
+        import math
+
+        from alignment import judge_prompts
+
+        asks = [judge_prompts.rubric_prompt(self.rubric, _last_user(p), _text(c)) for p, c in zip(prompts, completions)]
+        scores: list[float] = []
+        for i in range(0, len(asks), self.batch_size):
+            batch = asks[i:i + self.batch_size]
+            for row in self.backend.next_token_logprobs(batch, ["Score: "] * len(batch), self.points):
+                weights = [math.exp(v) for v in row]
+                scores.append(sum(d * w for d, w in enumerate(weights)) / sum(weights))
+        return scores
+
+
+def _last_user(prompt) -> str:
+    if isinstance(prompt, str):
+        return prompt
+    return next((t["content"] for t in reversed(prompt) if t["role"] == "user"), "")
+
+
+def _text(completion) -> str:
+    return completion if isinstance(completion, str) else "".join(t["content"] for t in completion)

@@ -16,6 +16,7 @@ from alignment.errors import UserError
 from alignment.models import resolve_model
 from alignment.training.config import ONLINE, TrainConfig
 from alignment.training.data import prepare, principle_texts, read_records
+from alignment.training.memory import describe, preflight
 
 Emit = Callable[..., None]  # emit(event_name, **payload), as alignment.events.emit
 
@@ -116,7 +117,10 @@ def build_trainer(config: TrainConfig, out: Path, emit: Emit):
     texts = principle_texts(config.constitution) if config.constitution else None
     rows = prepare(read_records(config.dataset), config.method, texts if config.instructable else None)
     train_dataset = datasets.Dataset.from_list(rows)
-    model, tokenizer = _load(resolve_model(config.model), device, reward_head=config.method == "reward")
+    policy = resolve_model(config.model)
+    scorer = resolve_model(config.reward_judge or config.reward_model) if config.method in ONLINE else None
+    emit("log", message=f"memory preflight: this run needs {describe(preflight(config, policy, scorer, device == 'cuda'))}")
+    model, tokenizer = _load(policy, device, reward_head=config.method == "reward")
     common = {**_common_args(config, out, device)}
     kwargs = {"model": model, "processing_class": tokenizer, "train_dataset": train_dataset,
               "peft_config": _lora(config), "callbacks": [_reporter(emit, time.perf_counter())]}
@@ -126,14 +130,17 @@ def build_trainer(config: TrainConfig, out: Path, emit: Emit):
         return trl.DPOTrainer(args=trl.DPOConfig(max_length=config.max_length, beta=config.beta, **common), **kwargs)
     if config.method == "reward":
         return trl.RewardTrainer(args=trl.RewardConfig(max_length=config.max_length, **common), **kwargs)
-    from alignment.training.rewards import RewardModelScorer, parse_principles
+    from alignment.training.rewards import JudgeScorer, RewardModelScorer, parse_principles
 
-    system = parse_principles(config.principles, texts or {}) if config.principles else None
-    scorer = RewardModelScorer(resolve_model(config.reward_model), device, system=system)
+    if config.reward_judge:
+        reward = JudgeScorer(scorer, config.constitution, device)
+    else:
+        system = parse_principles(config.principles, texts or {}) if config.principles else None
+        reward = RewardModelScorer(scorer, device, system=system)
     online = {"beta": config.beta, "num_generations": config.num_generations, "temperature": config.temperature,
               "max_completion_length": config.max_completion_length, **common}
     cls, cfg_cls = (trl.GRPOTrainer, trl.GRPOConfig) if config.method == "grpo" else (trl.RLOOTrainer, trl.RLOOConfig)
-    return cls(args=cfg_cls(**online), reward_funcs=[scorer], **kwargs)
+    return cls(args=cfg_cls(**online), reward_funcs=[reward], **kwargs)
 
 
 def _quiet(trainer) -> None:
@@ -161,7 +168,13 @@ def train(config: TrainConfig, emit: Emit) -> dict:
     last = get_last_checkpoint(str(out / "checkpoints"))
     if last:
         emit("resumed", checkpoint=last)
-    result = trainer.train(resume_from_checkpoint=last)
+    import torch
+
+    try:
+        result = trainer.train(resume_from_checkpoint=last)
+    except torch.OutOfMemoryError as exc:
+        raise UserError(f"out of GPU memory at step {trainer.state.global_step}: lower batch_size or max_length, "
+                        f"train a LoRA adapter, or use a larger GPU ({exc})") from exc
     final = out / "final"
     model = trainer.model
     if config.lora:

@@ -18,6 +18,7 @@ from alignment.training.run import train
 
 ROOT = Path(__file__).resolve().parents[2]
 HHH = str(ROOT / "principles" / "hhh-comparison.yaml")
+RUBRIC = str(ROOT / "principles" / "self-rewarding-rubric.yaml")
 TINY = {"max_steps": 2, "batch_size": 2, "max_length": 96, "save_steps": 100}
 
 
@@ -94,6 +95,28 @@ def test_online_rl_scores_completions_with_the_reward_model_and_tracks_kl(data, 
     assert expected <= metric_names(seen)
 
 
+def test_online_rl_can_be_rewarded_by_a_rubric_judge_instead_of_a_reward_model(data, tmp_path):
+    summary, seen = run_collecting(TrainConfig(
+        method="grpo", dataset=data["pref"], output=str(tmp_path), reward_judge="smollm2-135m-instruct",
+        constitution=RUBRIC, num_generations=2, max_completion_length=8, **TINY))
+    assert summary["global_step"] == 2
+    rewards = [e["values"]["rewards/judge/mean"] for e in seen if e["event"] == "metric"
+               and "rewards/judge/mean" in e["values"]]
+    assert rewards and all(0 <= r <= 5 for r in rewards)  # the judge's expected score on the 0-5 rubric
+
+
+def test_the_judge_reward_is_its_expected_rubric_score_and_is_deterministic():
+    from alignment.models import resolve_model
+    from alignment.training.rewards import JudgeScorer
+
+    judge = JudgeScorer(resolve_model("smollm2-135m-instruct"), RUBRIC, "cpu")
+    prompts = [[{"role": "user", "content": "What is the capital of France?"}]] * 2
+    completions = [[{"role": "assistant", "content": "Paris is the capital of France."}],
+                   [{"role": "assistant", "content": "zzz qqq"}]]
+    first = judge(prompts, completions)
+    assert first == judge(prompts, completions) and all(0 <= s <= 5 for s in first) and first[0] != first[1]
+
+
 def test_a_lora_run_is_merged_into_a_plain_model_folder(data, tmp_path):
     summary, _ = run_collecting(TrainConfig(method="sft", dataset=data["sft"], output=str(tmp_path), lora=True,
                                             lora_r=4, lora_alpha=8, **{**TINY, "max_steps": 1}))
@@ -156,8 +179,12 @@ def test_impossible_settings_are_refused_before_anything_loads(tmp_path):
         TrainConfig(learning_rate=5.0).resolved()
     with pytest.raises(UserError, match="must be a multiple of num_generations"):
         TrainConfig(method="grpo", reward_model="rm", batch_size=3, num_generations=2).resolved()
-    with pytest.raises(UserError, match="grpo needs a reward_model"):
+    with pytest.raises(UserError, match="grpo needs a reward_model or a reward_judge"):
         TrainConfig(method="grpo").resolved()
+    with pytest.raises(UserError, match="one of the two"):
+        TrainConfig(method="rloo", reward_model="rm", reward_judge="judge", constitution=RUBRIC).resolved()
+    with pytest.raises(UserError, match="reward_judge needs the constitution"):
+        TrainConfig(method="grpo", reward_judge="judge").resolved()
     with pytest.raises(UserError, match="does not exist"):
         read_records(str(tmp_path / "missing.jsonl"))
 
@@ -179,3 +206,26 @@ def test_an_instructable_reward_model_reads_the_principle_or_its_negation():
     assert texts["~conciseness"] in parse_principles("helpfulness,~conciseness", texts)
     with pytest.raises(UserError, match="unknown principles"):
         parse_principles("no-such-principle", texts)
+
+
+def test_a_run_that_cannot_fit_in_memory_is_refused_before_its_weights_load(data, tmp_path):
+    seen = []
+    config = TrainConfig(method="dpo", dataset=data["pref"], output=str(tmp_path), batch_size=1024, max_length=32768)
+    with pytest.raises(UserError, match=r"not enough memory: this run needs at least [\d.]+ GiB .*logits"):
+        train(config, lambda event, **payload: seen.append(event))
+    assert "metric" not in seen and not (tmp_path / "final").exists()
+
+
+def test_the_memory_estimate_counts_what_the_method_holds():
+    from alignment.models import resolve_model
+    from alignment.training.memory import estimate, parameter_count
+
+    policy = resolve_model("smollm2-135m-instruct")
+    params = parameter_count(policy)
+    assert 130e6 < params < 140e6  # SmolLM2-135M, read from the safetensors header
+    dpo = estimate(TrainConfig(method="dpo").resolved(), policy, None, gpu=False)
+    assert dpo["weights"] == params * 4 and dpo["reference policy"] == params * 4
+    assert dpo["logits of one batch (float32)"] == 4 * 2 * 512 * 49152 * 4  # chosen and rejected rows
+    lora = estimate(TrainConfig(method="dpo", lora=True).resolved(), policy, None, gpu=True)
+    assert "reference policy" not in lora and lora["weights"] == params * 2
+    assert "logits of one batch (float32)" not in estimate(TrainConfig(method="reward").resolved(), policy, None, False)

@@ -82,7 +82,8 @@ def test_a_crashed_child_is_a_failed_attempt_with_its_log_tail_then_retried(work
              timeout=60, message="the retry")
     job = finished(job.pk, timeout=300)
     assert job.status == "succeeded", job.error
-    assert "attempt 1 failed: child process exited with code -9; last log lines:" in job.log
+    assert "attempt 1 failed: child process was killed (SIGKILL; without a cancel that is most often the kernel's " \
+           "out-of-memory killer); last log lines:" in job.log
     assert "retrying in" in job.log
     assert Response.objects.filter(job=job).count() == 8
 

@@ -4,6 +4,7 @@ from alignment.models import DEFAULT_MODEL
 from webapp.constitutions.models import ConstitutionVersion
 from webapp.feedback.models import METHODS
 from webapp.prompts.models import PromptSet
+from webapp.training.widgets import ModelNameInput
 
 
 class VersionChoice(forms.ModelChoiceField):
@@ -18,8 +19,8 @@ class FeedbackForm(forms.Form):
     limit = forms.IntegerField(required=False, min_value=1, help_text="use only the first N prompts (blank: all)")
     constitution_version = VersionChoice(queryset=ConstitutionVersion.objects.none())
     method = forms.ChoiceField(choices=METHODS)
-    policy_model = forms.CharField(initial=DEFAULT_MODEL, max_length=1024)
-    judge_model = forms.CharField(initial=DEFAULT_MODEL, max_length=1024)
+    policy_model = forms.CharField(initial=DEFAULT_MODEL, max_length=1024, widget=ModelNameInput)
+    judge_model = forms.CharField(initial=DEFAULT_MODEL, max_length=1024, widget=ModelNameInput)
     n = forms.IntegerField(initial=0, min_value=0, max_value=16, label="Responses per prompt (0 = method default: 2, 2, 4, 1)")
     temperature = forms.FloatField(initial=0.7, min_value=0, max_value=5)
     top_p = forms.FloatField(initial=0.9, min_value=0.01, max_value=1)

@@ -2,13 +2,14 @@ from django import forms
 
 from alignment.models import DEFAULT_MODEL
 from webapp.prompts.models import PromptSet
+from webapp.training.widgets import ModelNameInput
 
 
 class SampleForm(forms.Form):
     prompt_set = forms.ModelChoiceField(queryset=PromptSet.objects.all())
     limit = forms.IntegerField(required=False, min_value=1, max_value=1_000_000,
                                help_text="use only the first N prompts (blank: all)")
-    model = forms.CharField(initial=DEFAULT_MODEL, max_length=1024,
+    model = forms.CharField(initial=DEFAULT_MODEL, max_length=1024, widget=ModelNameInput,
                             help_text="the default model, a folder under the models directory, or an absolute path")
     n = forms.IntegerField(initial=4, min_value=1, max_value=64, label="Responses per prompt (N)")
     temperature = forms.FloatField(initial=0.7, min_value=0, max_value=5)
@@ -32,7 +33,7 @@ class SynthesisForm(forms.Form):
     source = forms.ModelChoiceField(queryset=PromptSet.objects.all(), label="Seed prompt set")
     name = forms.CharField(max_length=200, label="Name of the new prompt set")
     count = forms.IntegerField(initial=50, min_value=1, max_value=100_000, help_text="new prompts wanted")
-    model = forms.CharField(initial=DEFAULT_MODEL, max_length=1024,
+    model = forms.CharField(initial=DEFAULT_MODEL, max_length=1024, widget=ModelNameInput,
                             help_text="the default model, a folder under the models directory, an absolute path, "
                                       "or a hub id already in the Hugging Face cache")
     shots = forms.IntegerField(initial=8, min_value=1, max_value=16, help_text="example tasks per prompt")

@@ -6,13 +6,16 @@ import dataclasses
 
 from django import forms
 
+from alignment.models import DEFAULT_MODEL
 from alignment.training.config import METHODS, TrainConfig
 from webapp.constitutions.models import ConstitutionVersion
 from webapp.feedback.forms import VersionChoice
 from webapp.prompts.models import PromptSet
 from webapp.review.models import Dataset
 from webapp.training.services import FORM_FIELDS
+from webapp.training.widgets import ModelNameInput
 
+MODEL_FIELDS = ("model", "reward_model", "reward_judge")
 CHOICES = {"method": list(METHODS.items()), "device": [("auto", "auto (GPU if the worker has one)"),
                                                         ("cpu", "CPU"), ("gpu", "GPU (queue gpu)")]}
 
@@ -27,6 +30,8 @@ def _field(f: dataclasses.Field) -> forms.Field:
         return forms.IntegerField(**common)
     if isinstance(f.default, float):
         return forms.FloatField(**common)
+    if f.name in MODEL_FIELDS:
+        return forms.CharField(required=False, max_length=1024, widget=ModelNameInput, **common)
     return forms.CharField(required=False, max_length=1024, **common)
 
 
@@ -52,9 +57,11 @@ class TrainForm(forms.Form):
 class EvaluateForm(forms.Form):
     kind = forms.ChoiceField(choices=[("win_rate", "win rate vs a baseline, judged under a constitution"),
                                       ("rm_accuracy", "reward-model accuracy on a held-out labeled dataset")])
-    model = forms.CharField(max_length=1024, help_text="the model under test")
-    baseline = forms.CharField(max_length=1024, required=False, initial="smollm2-135m-instruct", help_text="win rate")
-    judge = forms.CharField(max_length=1024, required=False, initial="smollm2-135m-instruct", help_text="win rate")
+    model = forms.CharField(max_length=1024, help_text="the model under test", widget=ModelNameInput)
+    baseline = forms.CharField(max_length=1024, required=False, initial=DEFAULT_MODEL, help_text="win rate",
+                               widget=ModelNameInput)
+    judge = forms.CharField(max_length=1024, required=False, initial=DEFAULT_MODEL, help_text="win rate",
+                            widget=ModelNameInput)
     constitution_version = VersionChoice(queryset=ConstitutionVersion.objects.none(), required=False,
                                          help_text="win rate: the judge's comparison principles")
     principles = forms.CharField(max_length=1000, required=False,

@@ -17,6 +17,7 @@ from django.db import transaction
 from alignment.errors import UserError
 from alignment.models import resolve_model
 from alignment.training.config import ONLINE, TrainConfig
+from alignment.training.memory import describe, estimate
 from webapp.constitutions.services import can_view
 from webapp.jobs import services as jobs
 from webapp.jobs.models import Job
@@ -32,7 +33,11 @@ FITS = {"sft": ("sft", "preference"), "dpo": ("preference",), "reward": ("prefer
 
 def resolve(user, params: dict) -> tuple[TrainConfig, Dataset, object]:
     """The resolved config, the pinned dataset and the constitution version, or a UserError."""
-    config = TrainConfig(**{k: params[k] for k in FORM_FIELDS if params.get(k) not in (None, "")}).resolved()
+    values = {k: params[k] for k in FORM_FIELDS if params.get(k) not in (None, "")}
+    version = params.get("constitution_version")
+    if version is not None:
+        values["constitution"] = f"<{version.name} v{version.number}>"  # the worker writes the file
+    config = TrainConfig(**values).resolved()
     dataset = params.get("dataset")
     if not isinstance(dataset, Dataset):
         raise UserError("choose a dataset")
@@ -41,14 +46,17 @@ def resolve(user, params: dict) -> tuple[TrainConfig, Dataset, object]:
     if dataset.kind not in FITS[config.method]:
         raise UserError(f"{config.method} cannot train on {dataset.kind} records (dataset {dataset.name!r}); "
                         f"it needs {' or '.join(FITS[config.method])} records")
-    version = params.get("constitution_version")
     if version is not None and not can_view(user, version.constitution):
         raise UserError("you cannot use that constitution")
     if (config.instructable or (config.method in ONLINE and config.principles)) and version is None:
         raise UserError("choose the constitution version whose principles the reward model reads")
     resolve_model(config.model)
-    if config.method in ONLINE:
+    if config.method in ONLINE and config.reward_model:
         check_reward_model(config.reward_model)
+    if config.method in ONLINE and config.reward_judge:
+        resolve_model(config.reward_judge)
+        if not version.document().of_kind("rubric"):
+            raise UserError(f"{version.name} v{version.number} has no enabled rubric principle for the reward judge")
     return config, dataset, version
 
 
@@ -69,7 +77,9 @@ def preview(user, params: dict) -> str:
     data["dataset"] = f"<dataset {dataset.pk}: {dataset.name}, sha256 {dataset.sha256[:12]}…>"
     data["output"] = "<run folder>"
     data["constitution"] = f"<{version.name} v{version.number}>" if version else ""
-    return yaml.safe_dump(data, sort_keys=False)
+    scorer = resolve_model(config.reward_judge or config.reward_model) if config.method in ONLINE else None
+    needs = describe(estimate(config, resolve_model(config.model), scorer, gpu=config.device == "gpu"))
+    return yaml.safe_dump(data, sort_keys=False) + f"# memory: {needs}; checked again on the worker before loading\n"
 
 
 def launch_training(user, name: str, params: dict) -> Job:

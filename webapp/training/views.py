@@ -34,7 +34,7 @@ def new_training(request):
         else:
             messages.success(request, f"Training run {job.pk} ({data['name']}) queued.")
             return redirect("job_detail", pk=job.pk)
-    return render(request, "training/new.html", {"form": form, "models": selectors.registry()})
+    return render(request, "training/new.html", {"form": form})
 
 
 @role_required("operator")
@@ -74,7 +74,7 @@ def new_evaluation(request):
         else:
             messages.success(request, f"Evaluation {job.pk} queued.")
             return redirect("job_detail", pk=job.pk)
-    return render(request, "training/evaluate.html", {"form": form, "models": selectors.registry()})
+    return render(request, "training/evaluate.html", {"form": form})
 
 
 def leaderboard(request):

@@ -35,7 +35,7 @@ def test_a_gpu_run_goes_to_the_gpu_queue(client_as, dataset):
 
 @pytest.mark.parametrize("overrides, message", [
     ({"method": "dpo", "learning_rate": "3"}, "learning_rate is out of range"),
-    ({"method": "grpo"}, "grpo needs a reward_model"),
+    ({"method": "grpo"}, "grpo needs a reward_model or a reward_judge"),
     ({"method": "grpo", "reward_model": "smollm2-135m-instruct", "batch_size": "2", "num_generations": "2"},
      "is not a reward model"),
     ({"method": "grpo", "reward_model": "rm", "batch_size": "3", "num_generations": "2"}, "must be a multiple"),
@@ -49,6 +49,38 @@ def test_impossible_runs_are_refused_on_the_form_and_no_job_is_made(client_as, d
     assert response.status_code == 200
     assert message in response.content.decode()
     assert not Job.objects.filter(kind="train").exists()
+
+
+def test_a_grpo_run_can_be_rewarded_by_a_rubric_judge(client_as, dataset, rubric):
+    online = {"method": "grpo", "reward_judge": "smollm2-135m-instruct", "batch_size": "2", "num_generations": "2"}
+    response = client_as("operator").post("/training/new/", form(dataset(), constitution_version=str(rubric.pk), **online))
+    job = Job.objects.get(kind="train")
+    assert response.status_code == 302 and job.config["reward_judge"] == "smollm2-135m-instruct"
+    assert job.constitution_version == rubric
+
+
+def test_a_reward_judge_needs_a_version_with_a_rubric(client_as, dataset, pair_run):
+    online = {"method": "grpo", "reward_judge": "smollm2-135m-instruct", "batch_size": "2", "num_generations": "2"}
+    client = client_as("operator")
+    response = client.post("/training/new/", form(dataset(), constitution_version=str(pair_run["version"].pk), **online))
+    assert "has no enabled rubric principle for the reward judge" in response.content.decode()
+    assert "reward_judge needs the constitution" in client.post("/training/new/", form(dataset(), **online)).content.decode()
+    assert not Job.objects.filter(kind="train").exists()
+
+
+def test_an_instructable_reward_model_launches_with_its_constitution_version(client_as, dataset, pair_run):
+    response = client_as("operator").post("/training/new/", form(
+        dataset(), method="reward", instructable="on", constitution_version=str(pair_run["version"].pk)))
+    assert response.status_code == 302
+    assert Job.objects.get(kind="train").config["instructable"] is True
+
+
+def test_model_boxes_offer_the_registered_models(client_as):
+    TrainedModel.objects.create(name="my-rm", kind="reward", method="reward", base_model="x", path="/nowhere")
+    client = client_as("operator")
+    for page in ("/training/new/", "/feedback/new/", "/training/evaluate/"):
+        text = client.get(page).content.decode()
+        assert '<option value="my-rm" label="reward (reward)">' in text and 'list="model-names"' in text, page
 
 
 def test_a_dataset_that_does_not_fit_the_method_is_refused(client_as, dataset):
@@ -74,6 +106,7 @@ def test_the_preview_shows_the_resolved_config_and_escapes_what_it_echoes(client
     d = dataset()
     text = client.get("/training/preview/", form(d, method="dpo")).content.decode()
     assert "beta: 0.1" in text and "learning_rate: 5.0e-07" in text and f"sha256 {d.sha256[:12]}" in text
+    assert "# memory: at least" in text and "reference policy" in text
     bad = client.get("/training/preview/", form(d, method="dpo", model="<script>x</script>")).content.decode()
     assert "<script>x" not in bad and "&lt;script&gt;x" in bad
 

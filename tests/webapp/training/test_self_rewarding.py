@@ -4,19 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from alignment.constitution import from_yaml
 from tests.conftest import job_status, wait_for
-from webapp.constitutions import services as constitutions
 from webapp.jobs.models import Job, JobMetric
 from webapp.training.models import TrainedModel
 from webapp.training.services import launch_self_rewarding
-from tests.alignment.test_evaluation import ROOT
-
-
-@pytest.fixture
-def rubric(make_user):
-    doc = from_yaml((ROOT / "principles" / "self-rewarding-rubric.yaml").read_bytes())
-    return constitutions.create(make_user("editor", "rubric-author"), doc).head
 
 
 def loop_form(version, seeds, name="loop", **overrides):
