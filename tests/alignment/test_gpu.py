@@ -39,3 +39,25 @@ def test_vllm_judges_like_transformers_and_samples():
     assert all(abs(p_a(r) - p_a(s)) < 0.05 for r, s in zip(reference, scored))  # bf16 vs bf16, different kernels
     out = vllm_backend.generate(["Say hello."], 3, SamplingParams(max_new_tokens=8, seed=1))
     assert len(out[0]) == 3 and all(c.text for c in out[0])
+
+
+def test_dpo_trains_in_bf16_on_the_gpu_and_reports_gpu_memory(tmp_path):
+    import json
+
+    torch = pytest.importorskip("torch")
+    if not torch.cuda.is_available():
+        pytest.fail("-m gpu was asked for, but no CUDA device is visible")
+    from alignment.training.config import TrainConfig
+    from alignment.training.run import train
+
+    row = {"prompt": [{"role": "user", "content": "Name a colour."}],
+           "chosen": [{"role": "assistant", "content": "Blue."}], "rejected": [{"role": "assistant", "content": "No."}]}
+    data = tmp_path / "pairs.jsonl"
+    data.write_text((json.dumps(row) + "\n") * 2)
+    seen = []
+    summary = train(TrainConfig(method="dpo", dataset=str(data), output=str(tmp_path / "run"), device="gpu",
+                                max_steps=2, batch_size=2, max_length=64, save_steps=100),
+                    lambda event, **payload: seen.append({"event": event, **payload}))
+    metrics = [e["values"] for e in seen if e["event"] == "metric"]
+    assert summary["global_step"] == 2 and any("rewards/margins" in m for m in metrics)
+    assert 0 < max(m["memory_mb"] for m in metrics) < 78 * 1024  # torch.cuda.max_memory_allocated, in MiB

