@@ -1,7 +1,8 @@
 """The line protocol a child process uses to report to the worker that started it.
 
-Each event is one JSON object on stdout; anything on stderr is a log line. The worker turns
-progress, metrics and records into database rows, so the child never needs Django.
+Each event is one JSON object on stdout; anything on stderr is a log line, and so is a `log`
+event's message. The worker turns progress, metrics and records into database rows, so the
+child never needs Django.
 """
 
 from __future__ import annotations
@@ -22,10 +23,6 @@ def progress(done: int, total: int, message: str = "") -> None:
 
 def metric(step: int, values: dict[str, float]) -> None:
     emit("metric", step=step, values=values)
-
-
-def log(message: str) -> None:
-    emit("log", message=message)
 
 
 def records(items: list[dict]) -> None:
