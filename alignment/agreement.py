@@ -98,10 +98,12 @@ def _kappas(tables: np.ndarray) -> np.ndarray:
 
 
 def kappa_with_ci(a: Sequence[Hashable], b: Sequence[Hashable], resamples: int = 1000, seed: int = 0) -> Estimate:
+    if len(a) != len(b):
+        raise ValueError("both raters must rate the same items")
     codes, k = _codes(list(a) + list(b))
     cells = np.bincount(codes[: len(a)] * k + codes[len(a):], minlength=k * k)
     low, high = _bootstrap(cells, lambda draws: _kappas(draws.reshape(-1, k, k)), resamples, seed)
-    return Estimate(cohen_kappa(a, b), low, high, len(a))
+    return Estimate(_defined(_kappas(cells.reshape(1, k, k))[0]) if len(a) else None, low, high, len(a))
 
 
 def alpha_with_ci(units: Sequence[Sequence[Hashable]], resamples: int = 1000, seed: int = 0) -> Estimate:
@@ -129,8 +131,13 @@ def alpha_with_ci(units: Sequence[Sequence[Hashable]], resamples: int = 1000, se
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where((expected > 0) & (n > 1), 1 - (n - 1) * observed / expected, np.nan)
 
-    low, high = _bootstrap(np.array(list(patterns.values())), alphas, resamples, seed)
-    return Estimate(krippendorff_alpha(usable), low, high, len(usable))
+    counts = np.array(list(patterns.values()))
+    low, high = _bootstrap(counts, alphas, resamples, seed)
+    return Estimate(_defined(alphas(counts[None])[0]) if usable else None, low, high, len(usable))
+
+
+def _defined(value: float) -> float | None:
+    return None if np.isnan(value) else float(value)
 
 
 def percent_agreement(a: Sequence[Hashable], b: Sequence[Hashable]) -> float | None:

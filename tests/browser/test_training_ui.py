@@ -19,6 +19,7 @@ def test_an_operator_launches_a_training_run_and_watches_it_finish(login, live_s
         page.fill(f"input[name={field}]", value)
     expect(page.locator("#resolved-config")).to_contain_text("learning_rate: 2.0e-05")  # SFT's default, resolved
     expect(page.locator("#resolved-config")).to_contain_text("max_steps: 2")
+    expect(page.locator("#resolved-config")).to_contain_text("# memory: at least")
     page.fill("input[name=learning_rate]", "5")
     expect(page.locator("#config-preview")).to_contain_text("learning_rate is out of range")
     page.fill("input[name=learning_rate]", "0")
@@ -26,7 +27,9 @@ def test_an_operator_launches_a_training_run_and_watches_it_finish(login, live_s
     page.wait_for_url(re.compile(r"/jobs/\d+/$"))
     expect(page.locator("#job-live [data-field=status]")).to_have_text("succeeded", timeout=240_000)
     expect(page.locator("#metrics-chart .main-svg").first).to_be_visible()
-    expect(page.locator("#metrics-chart")).to_contain_text("loss")
+    panels = page.locator("#metrics-chart text[class^=y][class$=title]").count()  # plotly: ytitle, y2title, ...
+    expect(page.locator("#metrics-chart .ytitle")).to_have_text("loss")  # the method's own metric leads
+    expect(page.locator(f"#metrics-chart .y{panels}title")).to_have_text("memory_mb")  # bookkeeping comes last
     expect(page.locator("#trained-model-name")).to_have_text(name)
     job = Job.objects.get(kind="train")
     page.click("nav >> text=Training")

@@ -100,7 +100,10 @@ def launch_training(user, name: str, params: dict) -> Job:
 
 
 def run_dir(job: Job) -> Path:
-    return Path(settings.DATA_DIR) / "training" / f"job-{job.pk}"
+    """The job's own folder: every attempt of the job finds it (and resumes from its
+    checkpoints); the creation time in the name keeps a job from a reset or another database
+    out of a folder an unrelated job with the same id left behind."""
+    return Path(settings.DATA_DIR) / "training" / f"job-{job.pk}-{job.created_at:%Y%m%dT%H%M%S%f}"
 
 
 @transaction.atomic

@@ -131,3 +131,15 @@ def test_the_training_page_lists_runs_and_registered_models(client_as, dataset):
                                 dataset=d, dataset_sha256=d.sha256, path="/m")
     page = client_as("viewer").get("/training/").content.decode()
     assert "listed-model" in page and "reward model" in page and d.name in page
+
+
+def test_a_job_keeps_its_run_folder_and_never_inherits_an_unrelated_jobs_checkpoints(db):
+    """Every attempt of a job resumes from the same folder; a job that got the same id after a
+    database reset must not resume from the checkpoints the old one left there."""
+    from datetime import timedelta
+
+    from webapp.training.services import run_dir
+
+    job = Job.objects.create(kind="train", config={})
+    assert run_dir(job) == run_dir(Job.objects.get(pk=job.pk))
+    assert run_dir(Job(pk=job.pk, kind="train", created_at=job.created_at - timedelta(days=1))) != run_dir(job)

@@ -25,6 +25,14 @@
     document.getElementById("config-view").textContent = JSON.stringify(JSON.parse(configEl.textContent), null, 2);
   }
 
+  const FIRST = ["loss", "rewards/margins", "rewards/accuracies", "accuracy", "margin", "reward", "reward_std", "kl",
+    "completions/mean_length"];
+  const LAST = ["learning_rate", "grad_norm", "memory_mb"];
+  function rank(name) {
+    if (FIRST.includes(name)) return FIRST.indexOf(name);
+    return LAST.includes(name) ? 1000 + LAST.indexOf(name) : 500;
+  }
+
   const live = document.getElementById("job-live");
   let lastStep = -1;
   const series = {};
@@ -40,7 +48,10 @@
     const placeholder = chart.querySelector("p.muted");
     if (placeholder) placeholder.remove();
     // One panel per metric: their scales differ (a loss and a rate do not share an axis).
-    const traces = Object.values(series).map(function (t, i) {
+    // What a method is judged by comes first, bookkeeping (learning rate, memory) last.
+    const traces = Object.values(series).sort(function (a, b) {
+      return rank(a.name) - rank(b.name) || a.name.localeCompare(b.name);
+    }).map(function (t, i) {
       return Object.assign({}, t, { xaxis: i ? "x" + (i + 1) : "x", yaxis: i ? "y" + (i + 1) : "y" });
     });
     const layout = {
