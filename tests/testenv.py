@@ -5,6 +5,7 @@ converted default model, and run the job engine on short timers.
 """
 
 import os
+import shutil
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -18,6 +19,9 @@ os.environ.setdefault("CHARTER_JOB_RETRY_BACKOFF_SECONDS", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 Path(os.environ["CHARTER_DATA_DIR"]).mkdir(parents=True, exist_ok=True)
+if Path(os.environ["CHARTER_DATA_DIR"]) == ROOT / "var" / "test":
+    # Run folders of earlier sessions (about 2 GB each) belong to jobs of a database that is gone.
+    shutil.rmtree(ROOT / "var" / "test" / "training", ignore_errors=True)
 
 _redis = None
 if not os.environ.get("REDIS_URL"):

@@ -8,7 +8,7 @@ from webapp.jobs.models import Job
 
 
 def test_an_operator_launches_a_training_run_and_watches_it_finish(login, live_server, worker, dataset, model_name):
-    d, name = dataset(), model_name("ui")
+    d, name = dataset(kind="sft"), model_name("ui")  # SL-CAI revisions exported as SFT records: SL-CAI -> SFT
     page = login("operator")
     page.click("nav >> text=Training")
     page.click("#new-training")
