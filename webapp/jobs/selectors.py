@@ -58,5 +58,18 @@ def job_state(job: Job) -> dict:
     }
 
 
+# Panels lead with what a method is judged by; bookkeeping (learning rate, norms, memory) last.
+METRIC_ORDER = ["loss", "rewards/margins", "rewards/accuracies", "accuracy", "margin", "reward", "reward_std", "kl",
+                "completions/mean_length"]
+METRIC_LAST = ["learning_rate", "grad_norm", "memory_mb"]
+
+
+def metric_rank(name: str) -> tuple:
+    """Sort key for metric panels, shared by the live job page and the compare view."""
+    if name in METRIC_ORDER:
+        return (0, METRIC_ORDER.index(name), name)
+    return (2, METRIC_LAST.index(name), name) if name in METRIC_LAST else (1, 0, name)
+
+
 def metrics_since(job: Job, after_step: int = -1) -> list[dict]:
     return list(job.metrics.filter(step__gt=after_step).values("step", "name", "value").order_by("step", "name"))

@@ -1,3 +1,5 @@
+import json
+
 from django.contrib import messages
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -25,7 +27,8 @@ def job_list(request):
 
 def job_detail(request, pk: int):
     job = get_object_or_404(Job.objects.select_related("created_by"), pk=pk)
-    context = {"job": job, "state": selectors.job_state(job), "artifacts": job.artifacts.all()}
+    context = {"job": job, "state": selectors.job_state(job), "artifacts": job.artifacts.all(),
+               "metric_order": json.dumps({"first": selectors.METRIC_ORDER, "last": selectors.METRIC_LAST})}
     if job.kind == "sample_responses":
         context.update(response_page(job, after=request.GET.get("after")))
         if request.GET.get("partial") == "responses":

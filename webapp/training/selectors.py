@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from webapp.jobs.models import Job, JobMetric
+from webapp.jobs.selectors import metric_rank
 from webapp.training.models import TrainedModel
 
 
@@ -24,7 +25,8 @@ def compare(job_ids: list[int]) -> dict:
         trace = series[m["name"]].setdefault(m["job_id"], {"x": [], "y": []})
         trace["x"].append(m["step"])
         trace["y"].append(m["value"])
-    shared = sorted(name for name, runs in series.items() if len(runs) == len(jobs) and not name.startswith("train_"))
+    shared = sorted((name for name, runs in series.items() if len(runs) == len(jobs) and not name.startswith("train_")),
+                    key=metric_rank)
     keys = sorted({k for job in jobs for k in job.config})
     rows = [{"key": k, "values": [job.config.get(k) for job in jobs],
              "differs": len({repr(job.config.get(k)) for job in jobs}) > 1} for k in keys]

@@ -117,11 +117,14 @@ def test_the_compare_page_diffs_configs_and_overlays_shared_metrics(client_as, m
     a = Job.objects.create(kind="train", config={"name": "a", "method": "dpo", "beta": 0.1})
     b = Job.objects.create(kind="train", config={"name": "b", "method": "dpo", "beta": 0.3})
     for job, loss in ((a, 0.7), (b, 0.6)):
-        add_metrics(job.pk, 1, {"loss": loss, "memory_mb": 1.0})
+        add_metrics(job.pk, 1, {"memory_mb": 1.0, "entropy": 2.0, "rewards/margins": 0.1, "loss": loss})
     add_metrics(a.pk, 1, {"only_a": 1.0})
     page = client_as("viewer").get(f"/training/compare/?job={a.pk}&job={b.pk}&job=oops").content.decode()
     assert '<tr class="differs"><td><strong>beta</strong>' in page
     assert '"metric": "loss"' in page and "only_a" not in page
+    # The method's metrics lead, other metrics follow, bookkeeping comes last.
+    order = [page.index(f'"metric": "{m}"') for m in ("loss", "rewards/margins", "entropy", "memory_mb")]
+    assert order == sorted(order)
     assert "not a run id" in page
 
 

@@ -25,15 +25,13 @@
     document.getElementById("config-view").textContent = JSON.stringify(JSON.parse(configEl.textContent), null, 2);
   }
 
-  const FIRST = ["loss", "rewards/margins", "rewards/accuracies", "accuracy", "margin", "reward", "reward_std", "kl",
-    "completions/mean_length"];
-  const LAST = ["learning_rate", "grad_norm", "memory_mb"];
-  function rank(name) {
-    if (FIRST.includes(name)) return FIRST.indexOf(name);
-    return LAST.includes(name) ? 1000 + LAST.indexOf(name) : 500;
-  }
-
   const live = document.getElementById("job-live");
+  // The panel order comes from the server (webapp/jobs/selectors.py), shared with the compare view.
+  const order = live && live.dataset.metricOrder ? JSON.parse(live.dataset.metricOrder) : { first: [], last: [] };
+  function rank(name) {
+    if (order.first.includes(name)) return order.first.indexOf(name);
+    return order.last.includes(name) ? 1000 + order.last.indexOf(name) : 500;
+  }
   let lastStep = -1;
   const series = {};
 
