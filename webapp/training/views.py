@@ -12,10 +12,26 @@ from webapp.training.forms import EvaluateForm, SelfRewardForm, TrainForm
 from webapp.training.services import launch_self_rewarding, launch_training, preview
 
 
+def _versions(request):
+    return ConstitutionVersion.objects.filter(constitution__in=visible_to(request.user)).order_by("name", "-number")
+
+
 def _form(request, data=None):
-    versions = ConstitutionVersion.objects.filter(constitution__in=visible_to(request.user)).order_by("name", "-number")
     initial = {"method": request.GET.get("method"), "dataset": request.GET.get("dataset")}
-    return TrainForm(data, versions=versions, initial={k: v for k, v in initial.items() if v})
+    return TrainForm(data, versions=_versions(request), initial={k: v for k, v in initial.items() if v})
+
+
+def _launch_page(request, form, template: str, launch, what: str):
+    """A launch form's POST: launch, or show the refusal on the form; GET: the form."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = launch(form.cleaned_data)
+        except UserError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"{what} {job.pk} queued.")
+            return redirect("job_detail", pk=job.pk)
+    return render(request, template, {"form": form})
 
 
 def training_list(request):
@@ -24,17 +40,8 @@ def training_list(request):
 
 @role_required("operator")
 def new_training(request):
-    form = _form(request, request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            job = launch_training(request.user, data["name"], data)
-        except UserError as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, f"Training run {job.pk} ({data['name']}) queued.")
-            return redirect("job_detail", pk=job.pk)
-    return render(request, "training/new.html", {"form": form})
+    return _launch_page(request, _form(request, request.POST or None), "training/new.html",
+                        lambda data: launch_training(request.user, data["name"], data), "Training run")
 
 
 @role_required("operator")
@@ -64,20 +71,13 @@ def compare(request):
 
 @role_required("operator")
 def new_evaluation(request):
-    versions = ConstitutionVersion.objects.filter(constitution__in=visible_to(request.user)).order_by("name", "-number")
+    versions = _versions(request)
     initial = {"model": request.GET.get("model", "")}
     if request.GET.get("preset") == "harmlessness":
         initial |= harmlessness_preset(versions)
     form = EvaluateForm(request.POST or None, versions=versions, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            job = launch_evaluation(request.user, form.cleaned_data)
-        except UserError as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, f"Evaluation {job.pk} queued.")
-            return redirect("job_detail", pk=job.pk)
-    return render(request, "training/evaluate.html", {"form": form})
+    return _launch_page(request, form, "training/evaluate.html",
+                        lambda data: launch_evaluation(request.user, data), "Evaluation")
 
 
 def leaderboard(request):
@@ -86,14 +86,6 @@ def leaderboard(request):
 
 @role_required("operator")
 def new_self_rewarding(request):
-    versions = ConstitutionVersion.objects.filter(constitution__in=visible_to(request.user)).order_by("name", "-number")
-    form = SelfRewardForm(request.POST or None, versions=versions)
-    if request.method == "POST" and form.is_valid():
-        try:
-            job = launch_self_rewarding(request.user, form.cleaned_data["name"], form.cleaned_data)
-        except UserError as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, f"Self-Rewarding loop {job.pk} queued.")
-            return redirect("job_detail", pk=job.pk)
-    return render(request, "training/selfreward.html", {"form": form})
+    form = SelfRewardForm(request.POST or None, versions=_versions(request))
+    return _launch_page(request, form, "training/selfreward.html",
+                        lambda data: launch_self_rewarding(request.user, data["name"], data), "Self-Rewarding loop")
