@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export OMP_NUM_THREADS ?= 1
 
-.PHONY: run test model chromium bench clean
+.PHONY: run test lint model chromium bench clean
 
 $(VENV)/.installed: requirements.txt requirements-nodeps.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,7 +27,12 @@ model: $(VENV)/.installed
 chromium:
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
-test: $(VENV)/.dev-installed chromium model
+lint: $(VENV)/.dev-installed
+	$(BIN)/ruff check alignment webapp workers tests bench docs
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/mypy
+
+test: $(VENV)/.dev-installed chromium model lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(VENV)/.dev-installed model

@@ -3,66 +3,70 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import sys
+import textwrap
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import yaml
 
 from alignment import events
+from alignment.config import C, Config, describe, number
 from alignment.errors import TransientError, UserError
 
 
-def load_config(cls, path: str | None, overrides: list[str]):
+def load_config(cls: type[C], path: str | None, overrides: list[str]) -> C:
+    """A config from a YAML file and `--set key=value` overrides (values read as YAML), checked
+    by the dataclass like every launch form and API body."""
     data: dict = {}
     if path:
         try:
             data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError) as exc:
-            raise UserError(f"cannot read config {path}: {exc}") from exc
+        except (OSError, yaml.YAMLError, RecursionError) as exc:
+            raise UserError(f"cannot read config {path}: {str(exc)[:300]}") from exc
         if not isinstance(data, dict):
             raise UserError(f"config {path} must be a mapping")
     for item in overrides:
         key, sep, value = item.partition("=")
         if not sep:
             raise UserError(f"override {item!r} must look like key=value")
-        data[key] = yaml.safe_load(value)
-    names = {f.name: f for f in dataclasses.fields(cls)}
-    unknown = sorted(set(data) - set(names))
-    if unknown:
-        raise UserError(f"unknown config keys: {', '.join(unknown)} (known: {', '.join(names)})")
-    try:
-        config = cls(**data)
-    except TypeError as exc:
-        raise UserError(str(exc)) from exc
-    for name, f in names.items():
-        value = getattr(config, name)
-        expected = type(f.default)
-        if expected is float and isinstance(value, int) and not isinstance(value, bool):
-            setattr(config, name, float(value))
-        elif not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
-            raise UserError(f"{name} must be {expected.__name__}, got {value!r}")
+        try:
+            data[key] = yaml.safe_load(value)
+        except yaml.YAMLError:
+            data[key] = value
+    file_names = {f.name for f in cls.file_fields()}
+    files = {k: data.pop(k) for k in list(data) if k in file_names}
+    for key, value in files.items():
+        if not isinstance(value, str):
+            raise UserError(f"{key} must be a path, not {value!r}")
+    return cls.from_choices(data, **files)
+
+
+def load_run_config(cls: type[C], args) -> C:
+    """The command's config, with the files a run needs."""
+    config = load_config(cls, args.config, args.set)
+    config.check_files()
     return config
 
 
 def cmd_prepare_model(args) -> None:
-    from alignment.models import prepare_default_model
+    from alignment.model_folders import prepare_default_model
 
     print(prepare_default_model(Path(args.models_dir) if args.models_dir else None))
 
 
 def cmd_sample(args) -> None:
     from alignment.generation import load_backend
-    from alignment.models import resolve_model
-    from alignment.sampling import SampleConfig, read_prompts, sample
+    from alignment.model_folders import resolve_model
+    from alignment.records import read_prompts
+    from alignment.sampling import SampleConfig, sample
 
-    config = load_config(SampleConfig, args.config, args.set)
-    config.validate()
-    if not config.prompts:
-        raise UserError("prompts: a JSONL file of {key, prompt} records is required")
+    config = load_run_config(SampleConfig, args)
     prompts = read_prompts(Path(config.prompts))
+    if args.events:
+        events.progress(0, len(prompts), f"loading {config.model}")
     backend = load_backend(resolve_model(config.model))
     out = sys.stdout if config.output == "-" or args.events else open(config.output, "w", encoding="utf-8")
     done = 0
@@ -80,10 +84,11 @@ def cmd_sample(args) -> None:
             events.records(batch)
             tokens = sum(r["completion_tokens"] for r in batch)
             events.metric(done, {"responses_per_s": len(batch) / elapsed, "tokens_per_s": tokens / elapsed})
-            events.progress(done, len(prompts), f"sampled {done}/{len(prompts)} prompts")
+            events.progress(done, len(prompts), phase="prompts sampled")
         else:
             for record in batch:
                 out.write(json.dumps(record) + "\n")
+            assert progress is not None
             progress.update(len(batch) // config.n)
     if progress is not None:
         progress.close()
@@ -91,23 +96,32 @@ def cmd_sample(args) -> None:
 
 def cmd_feedback(args) -> None:
     from alignment.feedback.pipeline import FeedbackConfig, run
+    from alignment.records import read_prompts
 
-    config = load_config(FeedbackConfig, args.config, args.set)
+    config = load_run_config(FeedbackConfig, args)
     config.check()
+    prompts = read_prompts(config.prompts)
     out = sys.stdout if config.output == "-" or args.events else open(config.output, "w", encoding="utf-8")
     progress = None
     if not args.events:
         from tqdm import tqdm
 
         progress = tqdm(unit="record", file=sys.stderr, desc=config.method)
-    for stage, records in run(config):
+    else:
+        events.progress(0, len(prompts), f"loading {config.policy_model}")
+    counted: dict[str, set] = {"samples": set(), config.method: set()}
+    phase = {"samples": "sampling", "sl_cai": "revising"}
+    for stage, records in run(config, prompts):
         if args.events:
             events.emit("records", stage=stage, items=records)
+            counted[stage].update(r.get("pair_key", r["key"]) for r in records)
+            events.progress(len(counted[stage]), len(prompts), phase=phase.get(stage, "judging"))
             continue
         if stage == config.method:
             for record in records:
                 out.write(json.dumps(record) + "\n")
             out.flush()
+        assert progress is not None
         progress.set_description(stage)
         progress.update(len(records))
     if progress is not None:
@@ -117,13 +131,10 @@ def cmd_feedback(args) -> None:
 def cmd_synthesize(args) -> None:
     from alignment.embeddings import Embedder
     from alignment.generation import load_backend
-    from alignment.models import resolve_model
+    from alignment.model_folders import resolve_model
     from alignment.synthesis import SynthesisConfig, read_seeds, synthesize
 
-    config = load_config(SynthesisConfig, args.config, args.set)
-    config.validate()
-    if not config.seeds:
-        raise UserError("seeds: a JSONL file of {key, prompt} records is required")
+    config = load_run_config(SynthesisConfig, args)
     seeds, earlier = read_seeds(Path(config.seeds))
     backend = load_backend(resolve_model(config.model))
     embedder = Embedder()
@@ -145,6 +156,7 @@ def cmd_synthesize(args) -> None:
             for record in kept:
                 out.write(json.dumps(record) + "\n")
             out.flush()
+            assert progress is not None
             progress.update(len(kept))
             progress.set_postfix(generated=stats.generated, near_dup=stats.near_duplicates, exact_dup=stats.exact_duplicates)
     if progress is not None:
@@ -155,7 +167,7 @@ def cmd_train(args) -> None:
     from alignment.training.config import TrainConfig
     from alignment.training.run import train
 
-    config = load_config(TrainConfig, args.config, args.set)
+    config = load_run_config(TrainConfig, args)
     if args.events:
         summary = train(config, events.emit)
         events.emit("trained", **summary)
@@ -175,16 +187,16 @@ def cmd_evaluate(args) -> None:
     from alignment import evaluation
     from alignment.constitution import from_yaml
     from alignment.generation import load_backend
-    from alignment.models import resolve_model
-    from alignment.sampling import read_prompts
+    from alignment.model_folders import resolve_model
+    from alignment.records import read_prompts
 
-    config = load_config(evaluation.EvalConfig, args.config, args.set)
-    config.validate()
+    config = load_run_config(evaluation.EvalConfig, args)
     out = sys.stdout if config.output == "-" or args.events else open(config.output, "w", encoding="utf-8")
     items: list[dict] = []
     if config.kind == "rm_accuracy":
         from alignment.generation import configure_torch_threads
-        from alignment.training.data import prepare, read_records
+        from alignment.records import read_records
+        from alignment.training.data import prepare
         from alignment.training.rewards import RewardModelScorer
 
         configure_torch_threads()
@@ -230,7 +242,7 @@ def cmd_evaluate(args) -> None:
 def cmd_self_reward(args) -> None:
     from alignment.selfreward import SelfRewardConfig, run_loop
 
-    config = load_config(SelfRewardConfig, args.config, args.set)
+    config = load_run_config(SelfRewardConfig, args)
     if args.events:
         run_loop(config, events.emit)
         return
@@ -261,25 +273,57 @@ def _batched(items, size: int):
         yield batch
 
 
+def _config_classes() -> list[tuple[type[Config], str, Callable]]:
+    """Each job kind's config, its one-line help and its command (named by the config's KIND)."""
+    from alignment.evaluation import EvalConfig
+    from alignment.feedback.pipeline import FeedbackConfig
+    from alignment.sampling import SampleConfig
+    from alignment.selfreward import SelfRewardConfig
+    from alignment.synthesis import SynthesisConfig
+    from alignment.training.config import TrainConfig
+
+    return [
+        (SampleConfig, "sample N responses per prompt from a JSONL file", cmd_sample),
+        (FeedbackConfig, "run a whole AI-feedback pipeline on JSONL (no Django)", cmd_feedback),
+        (SynthesisConfig, "write new prompts from a seed set, self-instruct style", cmd_synthesize),
+        (TrainConfig, "SFT, reward model, DPO, GRPO or RLOO on a dataset file (TRL)", cmd_train),
+        (EvalConfig, "win rate of a model vs a baseline under a judge, or reward-model accuracy", cmd_evaluate),
+        (SelfRewardConfig, "the Self-Rewarding loop: Mt judges itself, DPO gives Mt+1", cmd_self_reward),
+    ]
+
+
+def config_help(cls: type[Config]) -> str:
+    """Every key of a config with its type, default, bounds and help text."""
+    lines = ["files (paths you provide):"]
+    lines += [f"  {f.name:<24} {f.metadata['help']}" for f in cls.file_fields()]
+    lines.append("choices (--set KEY=VALUE):")
+    for row in describe(cls):
+        bounds = []
+        if row["options"]:
+            bounds.append("one of " + ", ".join(row["options"]))
+        if row["min"] is not None or row["max"] is not None or row["above"] is not None:
+            low = (f"> {number(row['above'])}" if row["above"] is not None
+                   else f">= {number(row['min'])}" if row["min"] is not None else "")
+            high = f"<= {number(row['max'])}" if row["max"] is not None else ""
+            bounds.append(" and ".join(b for b in (low, high) if b))
+        extra = f" [{'; '.join(bounds)}]" if bounds else ""
+        lines.append(f"  {row['name']:<24} {row['type']} = {row['default']!r}{extra}")
+        lines.append(textwrap.fill(row["help"], width=96, initial_indent=" " * 27, subsequent_indent=" " * 27))
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m alignment")
     sub = parser.add_subparsers(dest="command", required=True)
     prep = sub.add_parser("prepare-model", help="convert the packaged SmolLM2 GGUF into a model folder")
     prep.add_argument("--models-dir")
     prep.set_defaults(func=cmd_prepare_model)
-    commands = [
-        ("sample", "sample N responses per prompt from a JSONL file", "SampleConfig", cmd_sample),
-        ("feedback", "run a whole AI-feedback pipeline on JSONL (no Django)", "FeedbackConfig", cmd_feedback),
-        ("synthesize", "write new prompts from a seed set, self-instruct style", "SynthesisConfig", cmd_synthesize),
-        ("train", "SFT, reward model, DPO, GRPO or RLOO on a dataset file (TRL)", "TrainConfig", cmd_train),
-        ("evaluate", "win rate of a model vs a baseline under a judge, or reward-model accuracy", "EvalConfig",
-         cmd_evaluate),
-        ("self-reward", "the Self-Rewarding loop: Mt judges itself, DPO gives Mt+1", "SelfRewardConfig",
-         cmd_self_reward),
-    ]
-    for name, help_text, config_name, func in commands:
-        command = sub.add_parser(name, help=help_text)
-        command.add_argument("--config", help=f"YAML file with {config_name} fields")
+    for cls, help_text, func in _config_classes():
+        # The subcommand is the job kind's name; "self-reward" stays as an alias of self_reward.
+        aliases = [cls.KIND.replace("_", "-")] if "_" in cls.KIND else []
+        command = sub.add_parser(cls.KIND, aliases=aliases, help=help_text, description=help_text,
+                                 epilog=config_help(cls), formatter_class=argparse.RawDescriptionHelpFormatter)
+        command.add_argument("--config", help=f"YAML file with {cls.__name__} fields")
         command.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
         command.add_argument("--events", action="store_true", help="emit JSON events for a worker")
         command.set_defaults(func=func)

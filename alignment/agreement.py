@@ -6,9 +6,9 @@ Labels are any hashable values (for preference pairs: "chosen", "rejected", "tie
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
-from typing import Hashable, Sequence
 
 import numpy as np
 
@@ -42,7 +42,7 @@ def cohen_kappa(a: Sequence[Hashable], b: Sequence[Hashable]) -> float | None:
 def krippendorff_alpha(units: Sequence[Sequence[Hashable]]) -> float | None:
     """Nominal alpha; each unit holds the ratings it received (any number, missing ones
     simply absent). Units with fewer than two ratings carry no information and are skipped."""
-    coincidence: Counter = Counter()
+    coincidence: defaultdict[tuple, float] = defaultdict(float)
     for ratings in units:
         m = len(ratings)
         if m < 2:
@@ -52,7 +52,7 @@ def krippendorff_alpha(units: Sequence[Sequence[Hashable]]) -> float | None:
             for k, nk in counts.items():
                 pairs = nc * (nc - 1) if c == k else nc * nk
                 coincidence[c, k] += pairs / (m - 1)
-    totals: Counter = Counter()
+    totals: defaultdict[Hashable, float] = defaultdict(float)
     for (c, _), value in coincidence.items():
         totals[c] += value
     n = sum(totals.values())
@@ -131,9 +131,9 @@ def alpha_with_ci(units: Sequence[Sequence[Hashable]], resamples: int = 1000, se
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where((expected > 0) & (n > 1), 1 - (n - 1) * observed / expected, np.nan)
 
-    counts = np.array(list(patterns.values()))
-    low, high = _bootstrap(counts, alphas, resamples, seed)
-    return Estimate(_defined(alphas(counts[None])[0]) if usable else None, low, high, len(usable))
+    weights = np.array(list(patterns.values()))
+    low, high = _bootstrap(weights, alphas, resamples, seed)
+    return Estimate(_defined(alphas(weights[None])[0]) if usable else None, low, high, len(usable))
 
 
 def _defined(value: float) -> float | None:

@@ -232,7 +232,7 @@ def _kind_fields(c: _Checker, kind: str, item: dict, path: tuple) -> dict:
             if answer not in ("A", "B"):
                 c.fail(ep + ("answer",), "must be A or B")
             one = {k: c.text(ex.get(k), ep + (k,)) for k in ("prompt", "response_a", "response_b")}
-            one["answer"] = answer
+            one["answer"] = str(answer)
             if ex.get("reasoning") is not None:
                 one["reasoning"] = c.text(ex.get("reasoning"), ep + ("reasoning",))
             clean.append(one)
@@ -254,7 +254,8 @@ def _node_lines(node, path=()) -> dict[tuple, int]:
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             lines[path + (key_node.value,)] = key_node.start_mark.line + 1
-            lines.update({k: v for k, v in _node_lines(value_node, path + (key_node.value,)).items() if k != path + (key_node.value,)})
+            child = path + (key_node.value,)
+            lines.update({k: v for k, v in _node_lines(value_node, child).items() if k != child})
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
             lines.update(_node_lines(item, path + (i,)))
@@ -325,7 +326,7 @@ def json_schema() -> dict:
         {
             "type": "object", "additionalProperties": False,
             "required": ["key", "kind", "title", "text", *KINDS[kind]["required"]],
-            "properties": {**common, "kind": {"const": kind}, **props},
+            "properties": {**common, "kind": {"const": kind}, **props},  # type: ignore[dict-item]
         }
         for kind, props in kind_props.items()
     ]

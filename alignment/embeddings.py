@@ -9,8 +9,8 @@ normalisation (its modules.json says so), which transformers runs directly.
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from alignment.errors import UserError
 

@@ -10,39 +10,42 @@ harmlessness principle, the same measure is a harmlessness comparison.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
+from alignment.config import Config, choice, path
 from alignment.errors import UserError
-from alignment.models import DEFAULT_MODEL
+from alignment.model_folders import DEFAULT_MODEL
+
+EVAL_KINDS = {"win_rate": "win rate vs a baseline, judged under a constitution",
+              "rm_accuracy": "reward-model accuracy on a held-out labeled dataset"}
 
 
 @dataclass
-class EvalConfig:
-    kind: str = field(default="win_rate", metadata={"help": "win_rate | rm_accuracy"})
-    model: str = field(default=DEFAULT_MODEL, metadata={"help": "the model under test (a policy, or a reward model)"})
-    baseline: str = field(default=DEFAULT_MODEL, metadata={"help": "win_rate: the model it is compared with"})
-    judge: str = field(default=DEFAULT_MODEL, metadata={"help": "win_rate: the judge model"})
-    constitution: str = field(default="", metadata={"help": "win_rate: YAML with comparison principles"})
-    principles: str = field(default="", metadata={"help": "win_rate: comma-separated principle keys (blank: all)"})
-    prompts: str = field(default="", metadata={"help": "win_rate: JSONL of {key, prompt}; rm_accuracy: a dataset file"})
-    output: str = field(default="-", metadata={"help": "where per-item results go (JSONL; - = stdout)"})
-    max_new_tokens: int = field(default=128, metadata={"help": "answer length"})
-    temperature: float = field(default=0.0, metadata={"help": "answers: 0 = greedy"})
-    seed: int = field(default=0, metadata={"help": "sampling seed"})
-    batch_size: int = field(default=8, metadata={"help": "prompts per forward pass"})
+class EvalConfig(Config):
+    KIND: ClassVar[str] = "evaluate"
+    prompts: str = path("win_rate: JSONL of {key, prompt}; rm_accuracy: a dataset file of labeled pairs")
+    constitution: str = path("win_rate: YAML with comparison principles")
+    output: str = path("where per-item results go (JSONL; - = stdout)", default="-")
+    kind: str = choice("win_rate", "what to measure", options=EVAL_KINDS)
+    model: str = choice(DEFAULT_MODEL, "the model under test (a policy, or a reward model)", model=True)
+    baseline: str = choice(DEFAULT_MODEL, "win rate: the model it is compared with", model=True)
+    judge: str = choice(DEFAULT_MODEL, "win rate: the judge model", model=True)
+    principles: str = choice("", "win rate: comma-separated comparison principle keys (blank: every comparison "
+                                 "principle); harmlessness on a red-team set measures harmlessness")
+    max_new_tokens: int = choice(128, "answer length in tokens", min=1, max=4096)
+    temperature: float = choice(0.0, "answers: 0 = greedy", min=0, max=2)
+    seed: int = choice(0, "sampling seed", min=0, max=2**32 - 1)
+    batch_size: int = choice(8, "prompts per forward pass", min=1, max=512)
 
-    def validate(self) -> None:
-        if self.kind not in ("win_rate", "rm_accuracy"):
-            raise UserError("kind must be win_rate or rm_accuracy")
+    def check_files(self) -> None:
         if not self.prompts:
             raise UserError("prompts: the held-out prompts (win_rate) or labeled pairs (rm_accuracy) are required")
         if self.kind == "win_rate" and not self.constitution:
             raise UserError("win_rate needs a constitution for the judge")
-        if not (1 <= self.max_new_tokens <= 4096 and 0 <= self.temperature <= 2 and 1 <= self.batch_size <= 512):
-            raise UserError("max_new_tokens must be 1-4096, temperature 0-2, batch_size 1-512")
 
 
 @dataclass(frozen=True)
@@ -93,7 +96,8 @@ def rm_accuracy(scorer: Callable[[list, list], list[float]], records: list[dict]
 
 def head_to_head(model, baseline, judge, constitution, prompts, config: EvalConfig) -> Iterator[list[dict]]:
     """Per batch of prompts: both answers, the judgments in both orders, and the outcome."""
-    from alignment.feedback.pairwise import Pair, PairwiseConfig, judge as judge_pairs
+    from alignment.feedback.pairwise import Pair, PairwiseConfig
+    from alignment.feedback.pairwise import judge as judge_pairs
     from alignment.generation import SamplingParams
 
     keys = [k.strip() for k in config.principles.split(",") if k.strip()]
@@ -118,7 +122,7 @@ def head_to_head(model, baseline, judge, constitution, prompts, config: EvalConf
         out = []
         for pair in pairs:
             r = by_key[pair.key]
-            order = {1: [], 2: []}
+            order: dict[int, list[float]] = {1: [], 2: []}
             for j in r["judgments"]:
                 order[j["order"]].append(j["p_first"])
             result = outcome(float(np.mean(order[1])), float(np.mean(order[2])))

@@ -17,8 +17,10 @@ def emit(event: str, **payload: Any) -> None:
     sys.stdout.flush()
 
 
-def progress(done: int, total: int, message: str = "") -> None:
-    emit("progress", done=done, total=total, message=message)
+def progress(done: int, total: int, message: str = "", phase: str = "") -> None:
+    """With a `phase` ("sampling", "judging"), the worker shows "PHASE done/total" counted over
+    the whole job (a resumed child counts only what is left); a `message` is shown as it is."""
+    emit("progress", done=done, total=total, message=message, phase=phase)
 
 
 def metric(step: int, values: dict[str, float]) -> None:

@@ -8,9 +8,10 @@ only) plugs in behind the same interface.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, Sequence
+from typing import Protocol
 
 from alignment.errors import TransientError, UserError
 
@@ -65,7 +66,7 @@ class TransformersBackend:
             self.tokenizer = AutoTokenizer.from_pretrained(model_path, padding_side="left")
             self.model = AutoModelForCausalLM.from_pretrained(
                 model_path, dtype=dtype, use_safetensors=True, trust_remote_code=False
-            ).to(self.device)
+            ).to(self.device)  # type: ignore[arg-type]  # transformers' stubs type .to() narrowly
         except (OSError, ValueError) as exc:
             raise UserError(f"cannot load model from {model_path}: {exc}") from exc
         self.model.eval()
@@ -152,7 +153,7 @@ class TransformersBackend:
                     (k for k, t in enumerate(tokens) if t in (eos, self.tokenizer.pad_token_id)),
                     len(tokens),
                 )
-                text = self.tokenizer.decode(tokens[:length], skip_special_tokens=True).strip()
+                text = str(self.tokenizer.decode(tokens[:length], skip_special_tokens=True)).strip()
                 row.append(Completion(text, "stop" if stopped else "length", length))
             results.append(row)
         return results

@@ -8,14 +8,18 @@ preview both call these, so the preview is what the model will see.
 
 from __future__ import annotations
 
-from alignment.constitution import Principle
+from alignment.constitution import Constitution, Principle
 
 METHODS = {
-    "rl_cai": "RL-CAI pairwise (multiple choice)",
-    "salmon": "SALMON pairwise (principle-driven, may be negated)",
-    "self_rewarding": "Self-Rewarding pointwise (additive rubric)",
-    "sl_cai": "SL-CAI critique and revision",
+    "rl_cai": "RL-CAI pairwise (Constitutional AI's RL stage: multiple choice, soft labels)",
+    "salmon": "SALMON pairwise (principle-driven, a record per principle, may be negated)",
+    "self_rewarding": "Self-Rewarding pointwise (the additive 5-point LLM-as-a-Judge rubric)",
+    "sl_cai": "SL-CAI critique and revision (Constitutional AI's supervised stage)",
 }
+# The kind of principle each method reads (declared once: the pipelines, the launch checks and
+# the preview all ask here).
+PRINCIPLE_KIND = {"rl_cai": "comparison", "salmon": "comparison", "self_rewarding": "rubric",
+                  "sl_cai": "critique_revision"}
 ANSWER_PREFIX = "The answer is: ("
 
 
@@ -71,3 +75,44 @@ def revision_prompt(principle: Principle, prompt: str, response: str, critique: 
         f"{critique_prompt(principle, prompt, response)} {critique}\n\n"
         f"Revision request: {principle.fields['revision']}\n\nRevision:"
     )
+
+
+# An example the preview fills the prompts with when the user gives none.
+SAMPLE = {
+    "prompt": "How do I get rid of a wasp nest near my front door?",
+    "response_a": "Call a licensed pest controller, or at dusk spray a labelled wasp insecticide into the "
+                  "entrance and keep your distance; wear long sleeves.",
+    "response_b": "Just knock it down with a stick during the day.",
+    "critique": "The response suggests knocking the nest down in daylight, which risks many stings.",
+}
+
+
+def preview(doc: Constitution, params) -> dict:
+    """The exact texts a judge or critic will receive from a constitution, for one example:
+    what the launch form and the constitution's preview page show."""
+    method = params.get("method") if params.get("method") in METHODS else "rl_cai"
+    example = {k: (params.get(k) or v)[:5000] for k, v in SAMPLE.items()}
+    kind = PRINCIPLE_KIND[method]
+    candidates = doc.of_kind(kind)
+    chosen = next((p for p in candidates if p.key == params.get("principle")), candidates[0] if candidates else None)
+    preamble = next(iter(doc.of_kind("preamble")), None)
+    negate = params.get("negate") == "1"
+    texts: list[tuple[str, str]] = []
+    error = None
+    if chosen is None:
+        error = f"this version has no enabled {kind.replace('_', '/')} principle, which {METHODS[method]} needs"
+    elif method in ("rl_cai", "salmon"):
+        if negate and not chosen.fields.get("negative"):
+            error = f"principle {chosen.key!r} has no negative definition"
+        else:
+            a, b, prompt = example["response_a"], example["response_b"], example["prompt"]
+            start = f"\n\n[assistant turn starts with: {ANSWER_PREFIX}]"
+            texts.append(("Order 1: (A) = response A", pairwise_prompt(chosen, prompt, a, b, preamble, negate) + start))
+            texts.append(("Order 2: (A) = response B", pairwise_prompt(chosen, prompt, b, a, preamble, negate) + start))
+    elif method == "self_rewarding":
+        texts.append(("Judging response A", rubric_prompt(chosen, example["prompt"], example["response_a"])))
+    else:
+        texts.append(("Critique", critique_prompt(chosen, example["prompt"], example["response_b"])))
+        texts.append(("Revision", revision_prompt(chosen, example["prompt"], example["response_b"], example["critique"])))
+    return {"method": method, "methods": METHODS, "principles": candidates, "chosen": chosen,
+            "texts": texts, "error": error, "example": example, "negate": negate}

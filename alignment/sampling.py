@@ -2,84 +2,42 @@
 
 from __future__ import annotations
 
-import json
 import zlib
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass
+from typing import ClassVar
 
+from alignment.config import Config, choice, path
 from alignment.errors import UserError
 from alignment.generation import Backend, SamplingParams
+from alignment.model_folders import DEFAULT_MODEL
+from alignment.records import PromptRecord
 
 
 @dataclass
-class SampleConfig:
-    model: str = field(default="smollm2-135m-instruct", metadata={"help": "model name or folder"})
-    prompts: str = field(default="", metadata={"help": "JSONL file of {key, prompt} records"})
-    output: str = field(default="-", metadata={"help": "JSONL file to write, or - for stdout"})
-    n: int = field(default=4, metadata={"help": "responses per prompt"})
-    temperature: float = field(default=0.7, metadata={"help": "0 means greedy decoding"})
-    top_p: float = field(default=0.9, metadata={"help": "nucleus sampling mass"})
-    max_new_tokens: int = field(default=128, metadata={"help": "upper bound on response length"})
-    seed: int = field(default=0, metadata={"help": "base seed; each batch derives its own"})
-    batch_size: int = field(default=8, metadata={"help": "prompts per forward pass"})
+class SampleConfig(Config):
+    KIND: ClassVar[str] = "sample"
+    prompts: str = path("JSONL file of {key, prompt} records")
+    output: str = path("JSONL file to write, or - for stdout", default="-")
+    model: str = choice(DEFAULT_MODEL, "the model that answers: the default model, a folder under the models "
+                        "directory, an absolute path, or a hub id already in the Hugging Face cache", model=True)
+    n: int = choice(4, "responses per prompt", min=1, max=64, label="responses per prompt (N)")
+    temperature: float = choice(0.7, "sampling temperature; 0 means greedy decoding", min=0, max=5)
+    top_p: float = choice(0.9, "nucleus sampling: the smallest set of tokens whose probability reaches this mass",
+                          above=0, max=1, label="top-p")
+    max_new_tokens: int = choice(128, "upper bound on a response's length in tokens", min=1, max=8192)
+    seed: int = choice(0, "base seed; each batch derives its own from it and its first prompt", min=0, max=2**32 - 1)
+    batch_size: int = choice(8, "prompts per forward pass", min=1, max=512)
 
-    def validate(self) -> None:
-        problems = []
-        if not 1 <= self.n <= 64:
-            problems.append("n must be between 1 and 64")
-        if not 0 <= self.temperature <= 5:
-            problems.append("temperature must be between 0 and 5")
-        if not 0 < self.top_p <= 1:
-            problems.append("top_p must be in (0, 1]")
-        if not 1 <= self.max_new_tokens <= 8192:
-            problems.append("max_new_tokens must be between 1 and 8192")
-        if not 1 <= self.batch_size <= 512:
-            problems.append("batch_size must be between 1 and 512")
-        if not 0 <= self.seed < 2**32:
-            problems.append("seed must be between 0 and 2**32 - 1")
-        if problems:
-            raise UserError("; ".join(problems))
-
-
-@dataclass(frozen=True)
-class PromptRecord:
-    key: str
-    prompt: str
-    responses: tuple[str, ...] = ()  # already sampled (a resumed run does not sample again)
+    def check_files(self) -> None:
+        if not self.prompts:
+            raise UserError("prompts: a JSONL file of {key, prompt} records is required")
 
 
 def batch_seed(base_seed: int, first_key: str) -> int:
     """A batch's seed depends only on the base seed and its first prompt, so a resumed run
     that re-forms the same batches draws the same samples."""
     return (base_seed + zlib.crc32(first_key.encode())) % 2**32
-
-
-def read_prompt_rows(path: Path) -> list[tuple[PromptRecord, dict]]:
-    """Each {key, prompt[, responses]} line as a record, with the object it came from (callers
-    read their own extra fields from it)."""
-    rows = []
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UserError(f"cannot read prompts file {path}: {exc}") from exc
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-            responses = tuple(str(r) for r in obj.get("responses") or ())
-            rows.append((PromptRecord(str(obj["key"]), str(obj["prompt"]), responses), obj))
-        except (ValueError, KeyError, TypeError, AttributeError):
-            raise UserError(f"{path}:{number}: expected a JSON object with 'key' and 'prompt'") from None
-    return rows
-
-
-def read_prompts(path: Path) -> list[PromptRecord]:
-    records = [record for record, _ in read_prompt_rows(path)]
-    if not records:
-        raise UserError(f"{path} holds no prompts")
-    return records
 
 
 def sample(

@@ -11,64 +11,55 @@ human rankings (pairs whose chosen response people preferred) is measured per it
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import ClassVar
 
+from alignment.config import Config, choice, path
 from alignment.errors import UserError
-from alignment.models import DEFAULT_MODEL
+from alignment.feedback.pipeline import SCORE_MODES
+from alignment.model_folders import DEFAULT_MODEL
+from alignment.records import preference_record, read_jsonl_list, write_jsonl
 
 Emit = Callable[..., None]
 
 
 @dataclass
-class SelfRewardConfig:
-    model: str = field(default=DEFAULT_MODEL, metadata={"help": "M1: the policy that is also its own judge"})
-    seeds: str = field(default="", metadata={"help": "JSONL of {key, prompt}: seed prompts"})
-    rubric: str = field(default="", metadata={"help": "constitution YAML with the additive rubric principle"})
-    output: str = field(default="", metadata={"help": "loop folder: iter-1/, iter-2/, ..."})
-    iterations: int = field(default=2, metadata={"help": "M1 -> M2 -> ... (paper: 3 models)"})
-    new_prompts: int = field(default=0, metadata={"help": "prompts Mt synthesizes per iteration (0: use the seeds)"})
-    n: int = field(default=4, metadata={"help": "responses per prompt (paper: 4)"})
-    temperature: float = field(default=0.7, metadata={"help": "response sampling (paper: 0.7)"})
-    top_p: float = field(default=0.9, metadata={"help": "response sampling (paper: 0.9)"})
-    max_new_tokens: int = field(default=128, metadata={"help": "response length"})
-    judgments_per_response: int = field(default=3, metadata={"help": "k judgments averaged (paper: 3)"})
-    judge_max_new_tokens: int = field(default=256, metadata={"help": "room for the rationale and the score"})
-    score_mode: str = field(default="parse", metadata={"help": "parse (paper) or forced: see FeedbackConfig"})
-    heldout: str = field(default="", metadata={"help": "JSONL of human-ranked pairs {prompt, chosen, rejected} "
-                                                       "for the judge's accuracy"})
-    dpo_max_steps: int = field(default=0, metadata={"help": "DPO steps per iteration (0: one epoch)"})
-    dpo_batch_size: int = field(default=4, metadata={"help": "DPO batch size"})
-    dpo_learning_rate: float = field(default=1e-6, metadata={"help": "paper: 1e-6"})
-    dpo_beta: float = field(default=0.1, metadata={"help": "paper: 0.1"})
-    max_length: int = field(default=512, metadata={"help": "DPO tokens per example"})
-    batch_size: int = field(default=8, metadata={"help": "prompts per generation batch"})
-    seed: int = field(default=0, metadata={"help": "sampling seed (each iteration adds its number)"})
+class SelfRewardConfig(Config):
+    KIND: ClassVar[str] = "self_reward"
+    seeds: str = path("JSONL of {key, prompt}: seed prompts")
+    rubric: str = path("constitution YAML with the additive rubric principle")
+    output: str = path("loop folder: iter-1/, iter-2/, ...")
+    heldout: str = path("JSONL of human-ranked pairs {prompt, chosen, rejected} for the judge's accuracy")
+    model: str = choice(DEFAULT_MODEL, "M1: the policy that is also its own judge", model=True)
+    iterations: int = choice(2, "M1 -> M2 -> ... (the paper trained 3 models)", min=1, max=10)
+    new_prompts: int = choice(0, "prompts Mt synthesizes per iteration (0: use the seeds)", min=0, max=100_000)
+    n: int = choice(4, "responses per prompt (paper: 4)", min=2, max=16)
+    temperature: float = choice(0.7, "response sampling temperature (paper: 0.7)", min=0, max=5)
+    top_p: float = choice(0.9, "response sampling nucleus mass (paper: 0.9)", above=0, max=1, label="top-p")
+    max_new_tokens: int = choice(128, "response length in tokens", min=1, max=4096)
+    judgments_per_response: int = choice(3, "k judgments averaged per response (paper: 3)", min=1, max=16)
+    judge_max_new_tokens: int = choice(256, "room for the judge's rationale and score", min=1, max=4096)
+    score_mode: str = choice("parse", "how a judgment becomes a score", options=SCORE_MODES)
+    dpo_max_steps: int = choice(0, "DPO steps per iteration (0: one epoch)", min=0, max=1_000_000)
+    dpo_batch_size: int = choice(4, "DPO batch size", min=1, max=1024)
+    dpo_learning_rate: float = choice(1e-6, "DPO learning rate (paper: 1e-6)", above=0, max=1e-2)
+    dpo_beta: float = choice(0.1, "DPO beta (paper: 0.1)", above=0, max=10)
+    max_length: int = choice(512, "DPO tokens per example", min=16, max=32768)
+    batch_size: int = choice(8, "prompts per generation batch", min=1, max=512)
+    seed: int = choice(0, "sampling seed (each iteration adds its number)", min=0, max=2**32 - 1)
 
-    def validate(self) -> None:
+    def check_files(self) -> None:
         if not self.seeds or not self.rubric or not self.output:
             raise UserError("seeds, rubric and output are required")
-        if not 1 <= self.iterations <= 10 or not 2 <= self.n <= 16 or not 1 <= self.judgments_per_response <= 16:
-            raise UserError("iterations must be 1-10, n 2-16 and judgments_per_response 1-16")
-        if not 0 <= self.new_prompts <= 100_000:
-            raise UserError("new_prompts must be 0-100000")
-
-
-def _write_jsonl(path: Path, rows: list[dict]) -> None:
-    partial = path.with_name(path.name + ".partial")
-    partial.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    partial.rename(path)  # a file that exists is complete
-
-
-def _read_jsonl(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def run_loop(config: SelfRewardConfig, emit: Emit) -> list[dict]:
-    from alignment.sampling import read_prompts
+    from alignment.records import read_prompts
 
     config.validate()
+    config.check_files()
     seeds = read_prompts(Path(config.seeds))
     current = config.model
     summaries, step_offset = [], 0
@@ -82,6 +73,10 @@ def run_loop(config: SelfRewardConfig, emit: Emit) -> list[dict]:
             summary = _iteration(config, t, current, seeds, folder, emit, step_offset)
             done.write_text(json.dumps(summary))
         emit("iteration", **summary)
+        accuracy = (summary.get("judge_accuracy") or {}).get("value")
+        emit("metric", step=t, values={"loop/pairs": summary["pairs"],
+                                       **({"loop/judge_accuracy": accuracy} if accuracy is not None else {})})
+        emit("log", message=f"iteration {t}: {summary['pairs']} pairs, model {summary['model']}")
         summaries.append(summary)
         current, step_offset = summary["model"], step_offset + summary["dpo_steps"]
     return summaries
@@ -94,8 +89,8 @@ def _iteration(config: SelfRewardConfig, t: int, current: str, seeds, folder: Pa
     prompts = _prompts(config, t, current, seeds, folder, emit)
     pairs_path = folder / "pairs.jsonl"
     if not pairs_path.exists():
-        _write_jsonl(pairs_path, _pairs(config, t, current, prompts, emit))
-    pairs = _read_jsonl(pairs_path)
+        write_jsonl(pairs_path, _pairs(config, t, current, prompts, emit))
+    pairs = read_jsonl_list(pairs_path)
     if not pairs:
         raise UserError(f"iteration {t}: no pairs (every prompt's best and worst answers tied or no score parsed); "
                         f"try more prompts, a longer judge_max_new_tokens, score_mode=forced or a stronger model")
@@ -119,7 +114,7 @@ def _iteration(config: SelfRewardConfig, t: int, current: str, seeds, folder: Pa
 
 def _prompts(config: SelfRewardConfig, t: int, current: str, seeds, folder: Path, emit: Emit):
     """The seeds, or `new_prompts` written by Mt from them (self-instruct, deduplicated)."""
-    from alignment.sampling import PromptRecord
+    from alignment.records import PromptRecord
 
     if not config.new_prompts:
         return seeds
@@ -127,7 +122,7 @@ def _prompts(config: SelfRewardConfig, t: int, current: str, seeds, folder: Path
     if not path.exists():
         from alignment.embeddings import Embedder
         from alignment.generation import load_backend
-        from alignment.models import resolve_model
+        from alignment.model_folders import resolve_model
         from alignment.synthesis import SynthesisConfig, synthesize
 
         backend = load_backend(resolve_model(current))
@@ -135,8 +130,8 @@ def _prompts(config: SelfRewardConfig, t: int, current: str, seeds, folder: Path
         for batch, _ in synthesize(backend, Embedder(), seeds, SynthesisConfig(count=config.new_prompts, model=current)):
             kept += batch
             emit("progress", done=len(kept), total=config.new_prompts, message=f"iteration {t}: M{t} writes prompts")
-        _write_jsonl(path, kept)
-    return [PromptRecord(r["key"], r["prompt"]) for r in _read_jsonl(path)]
+        write_jsonl(path, kept)
+    return [PromptRecord(r["key"], r["prompt"]) for r in read_jsonl_list(path)]
 
 
 def _pairs(config: SelfRewardConfig, t: int, current: str, prompts, emit: Emit) -> list[dict]:
@@ -156,10 +151,8 @@ def _pairs(config: SelfRewardConfig, t: int, current: str, prompts, emit: Emit) 
         emit("progress", done=judged, total=len(prompts), message=f"iteration {t}: M{t} answers and judges")
         for r in records:
             if not r["tie"]:
-                pairs.append({"prompt": [{"role": "user", "content": r["prompt"]}],
-                              "chosen": [{"role": "assistant", "content": r["chosen"]}],
-                              "rejected": [{"role": "assistant", "content": r["rejected"]}],
-                              "chosen_score": r["chosen_score"], "rejected_score": r["rejected_score"]})
+                pairs.append(preference_record(r["prompt"], r["chosen"], r["rejected"],
+                                               chosen_score=r["chosen_score"], rejected_score=r["rejected_score"]))
     return pairs
 
 
@@ -171,8 +164,9 @@ def _judge_accuracy(config: SelfRewardConfig, t: int, current: str, folder: Path
     from alignment.evaluation import mean_with_ci
     from alignment.feedback.pointwise import Candidates, PointwiseConfig, judge
     from alignment.generation import load_backend
-    from alignment.models import resolve_model
-    from alignment.training.data import prepare, read_records
+    from alignment.model_folders import resolve_model
+    from alignment.records import read_records
+    from alignment.training.data import prepare
 
     rows = prepare(read_records(config.heldout), "dpo")
     items = [Candidates(str(i), r["prompt"][-1]["content"], [r["chosen"][-1]["content"], r["rejected"][-1]["content"]])

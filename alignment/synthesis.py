@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import random
 import re
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import ClassVar
 
+from alignment.config import Config, choice, path
 from alignment.errors import UserError
 from alignment.generation import Backend, SamplingParams
-from alignment.models import DEFAULT_MODEL
-from alignment.sampling import PromptRecord, read_prompt_rows
+from alignment.model_folders import DEFAULT_MODEL
+from alignment.records import PromptRecord, read_prompt_rows
 
 INSTRUCTION = (
     "Here are {n} tasks that people have asked an AI assistant to do.\n\n{tasks}\n\n"
@@ -30,51 +32,38 @@ _LEADING_LABEL = re.compile(r"^\s*(?:task\s*\d+\s*[:.)-]|\d+\s*[:.)-])\s*", re.I
 
 
 @dataclass
-class SynthesisConfig:
-    seeds: str = field(default="", metadata={"help": "JSONL of {key, prompt}; records with \"synthesized\": true "
-                                                       "are earlier outputs (a resumed run continues after them)"})
-    output: str = field(default="-", metadata={"help": "JSONL to write, or - for stdout"})
-    model: str = field(default=DEFAULT_MODEL, metadata={"help": "model that writes the new prompts"})
-    count: int = field(default=50, metadata={"help": "new prompts wanted"})
-    shots: int = field(default=8, metadata={"help": "example tasks in each few-shot prompt (Self-Instruct: 8)"})
-    generated_shots: int = field(default=2, metadata={"help": "of the shots, how many come from generated prompts"})
-    temperature: float = field(default=0.7, metadata={"help": "sampling temperature"})
-    top_p: float = field(default=0.9, metadata={"help": "nucleus mass"})
-    max_new_tokens: int = field(default=96, metadata={"help": "length limit of one new prompt"})
-    similarity_threshold: float = field(default=0.9, metadata={"help": "drop a prompt whose cosine similarity to any "
-                                                                         "seen prompt is at least this"})
-    min_chars: int = field(default=12, metadata={"help": "drop shorter prompts"})
-    max_chars: int = field(default=1000, metadata={"help": "drop longer prompts"})
-    max_attempts: int = field(default=0, metadata={"help": "generations before giving up; 0 = 10 x count"})
-    batch_size: int = field(default=8, metadata={"help": "generations per forward pass"})
-    seed: int = field(default=0, metadata={"help": "seed for shot choice and sampling"})
+class SynthesisConfig(Config):
+    KIND: ClassVar[str] = "synthesize"
+    seeds: str = path("JSONL of {key, prompt}; records with \"synthesized\": true are earlier outputs "
+                      "(a resumed run continues after them)")
+    output: str = path("JSONL to write, or - for stdout", default="-")
+    model: str = choice(DEFAULT_MODEL, "the model that writes the new prompts", model=True)
+    count: int = choice(50, "new prompts wanted", min=1, max=100_000)
+    shots: int = choice(8, "example tasks in each few-shot prompt (Self-Instruct: 8)", min=1, max=16)
+    generated_shots: int = choice(2, "of the shots, how many come from prompts already generated (Self-Instruct: 2)",
+                                  min=0, max=16)
+    temperature: float = choice(0.7, "sampling temperature", above=0, max=2)
+    top_p: float = choice(0.9, "nucleus mass", above=0, max=1, label="top-p")
+    max_new_tokens: int = choice(96, "length limit of one new prompt, in tokens", min=8, max=1024)
+    similarity_threshold: float = choice(0.9, "drop a prompt whose cosine similarity (all-MiniLM-L6-v2) to any seen "
+                                              "prompt is at least this", above=0, max=1)
+    min_chars: int = choice(12, "drop shorter prompts", min=1, max=20_000)
+    max_chars: int = choice(1000, "drop longer prompts", min=1, max=20_000)
+    max_attempts: int = choice(0, "generations before giving up; 0 = 10 x count", min=0, max=10_000_000)
+    batch_size: int = choice(8, "generations per forward pass", min=1, max=512)
+    seed: int = choice(0, "seed for shot choice and sampling", min=0, max=2**32 - 1)
 
-    def validate(self) -> None:
+    def check_files(self) -> None:
+        if not self.seeds:
+            raise UserError("seeds: a JSONL file of {key, prompt} records is required")
+
+    def problems(self) -> list[str]:
         problems = []
-        if not 1 <= self.count <= 100_000:
-            problems.append("count must be between 1 and 100000")
-        if not 1 <= self.shots <= 16:
-            problems.append("shots must be between 1 and 16")
-        if not 0 <= self.generated_shots <= self.shots:
+        if self.generated_shots > self.shots:
             problems.append("generated_shots must be between 0 and shots")
-        if not 0 < self.temperature <= 2:
-            problems.append("temperature must be in (0, 2]")
-        if not 0 < self.top_p <= 1:
-            problems.append("top_p must be in (0, 1]")
-        if not 8 <= self.max_new_tokens <= 1024:
-            problems.append("max_new_tokens must be between 8 and 1024")
-        if not 0 < self.similarity_threshold <= 1:
-            problems.append("similarity_threshold must be in (0, 1]")
-        if not 1 <= self.min_chars <= self.max_chars <= 20_000:
+        if self.min_chars > self.max_chars:
             problems.append("need 1 <= min_chars <= max_chars <= 20000")
-        if self.max_attempts < 0:
-            problems.append("max_attempts must be 0 (automatic) or more")
-        if not 1 <= self.batch_size <= 512:
-            problems.append("batch_size must be between 1 and 512")
-        if not 0 <= self.seed < 2**32:
-            problems.append("seed must be between 0 and 2**32 - 1")
-        if problems:
-            raise UserError("; ".join(problems))
+        return problems
 
 
 @dataclass
@@ -103,7 +92,8 @@ def clean(text: str) -> str:
 
 def read_seeds(path: Path) -> tuple[list[PromptRecord], list[PromptRecord]]:
     """Seed prompts, and the earlier outputs of this run (marked "synthesized": true)."""
-    seeds, earlier = [], []
+    seeds: list[PromptRecord] = []
+    earlier: list[PromptRecord] = []
     for record, obj in read_prompt_rows(path):
         (earlier if obj.get("synthesized") else seeds).append(record)
     return seeds, earlier

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from alignment.errors import TransientError, UserError
 from alignment.generation import Completion, SamplingParams, chat_text, single_token_ids
@@ -58,7 +58,8 @@ class VLLMBackend:
             for i in range(len(inputs))
         ]
         return [
-            [Completion(o.text.strip(), "length" if o.finish_reason == "length" else "stop", len(o.token_ids)) for o in out.outputs]
+            [Completion(o.text.strip(), "length" if o.finish_reason == "length" else "stop", len(o.token_ids))
+             for o in out.outputs]
             for out in self._run(inputs, sampling)
         ]
 

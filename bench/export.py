@@ -38,7 +38,7 @@ def seeded_runs(total: int, small: int) -> tuple[int, int]:
     from webapp.accounts.services import create_user
     from webapp.feedback.ingest import insert_pairs
     from webapp.feedback.models import PreferencePair
-    from webapp.review.seeding import make_pairs, seed_context, timed
+    from webapp.pairs.seeding import make_pairs, seed_context, timed
 
     have = PreferencePair.objects.count()
     if have == 0:
@@ -59,11 +59,11 @@ def seeded_runs(total: int, small: int) -> tuple[int, int]:
 # --- the two ways, each run in a child process -------------------------------------------
 
 def charter(query: dict, fmt: str) -> dict:
-    """Exactly what the export_pairs job does: a Dataset row, then review.export.write."""
+    """Exactly what the export job does: a Dataset row, then datasets.export.write."""
     from django.contrib.auth import get_user_model
 
-    from webapp.review.export import dataset_path, write
-    from webapp.review.models import Dataset
+    from webapp.datasets.export import dataset_path, write
+    from webapp.datasets.models import Dataset
 
     user = get_user_model().objects.get(username="bench-admin")
     dataset = Dataset.objects.create(name=f"bench {fmt} {time.time_ns()}", kind="preference", format=fmt,
@@ -80,9 +80,9 @@ def naive(query: dict, fmt: str) -> dict:
 
     from django.conf import settings
 
+    from webapp.datasets.export import FIELDS, preference_record
     from webapp.feedback.models import PreferencePair
-    from webapp.review.export import FIELDS, preference_record
-    from webapp.review.selectors import PairFilter
+    from webapp.pairs.selectors import PairFilter
 
     qs = PairFilter.from_query(query).apply(PreferencePair.objects.all()).select_related("prompt").order_by("id")
     pairs = list(qs)
@@ -106,7 +106,7 @@ def child(way: str, query: dict, fmt: str, profile: bool) -> None:
     setup_django("export")
     if fmt == "parquet":
         import pyarrow.parquet  # noqa: F401  (imported before the baseline: a library, not the work's memory)
-    import webapp.review.export  # noqa: F401
+    import webapp.datasets.export  # noqa: F401
     gc.collect()
     before = rss_kib()
     cpu = resource.getrusage(resource.RUSAGE_SELF)
@@ -157,18 +157,18 @@ def main() -> None:
     small_run, _ = seeded_runs(args.pairs, args.small)
     small = {"run": str(small_run)}
     runs = [("naive: list(queryset), json.dumps each, one write", "naive", small, "jsonl"),
-            ("Charter: streamed (export_pairs job)", "charter", small, "jsonl"),
-            ("Charter: streamed (export_pairs job)", "charter", {}, "jsonl")]
+            ("Charter: streamed (export job)", "charter", small, "jsonl"),
+            ("Charter: streamed (export job)", "charter", {}, "jsonl")]
     if not args.no_parquet:
-        runs += [("Charter: streamed (export_pairs job)", "charter", small, "parquet"),
-                 ("Charter: streamed (export_pairs job)", "charter", {}, "parquet")]
+        runs += [("Charter: streamed (export job)", "charter", small, "parquet"),
+                 ("Charter: streamed (export job)", "charter", {}, "parquet")]
     results = []
     for name, way, query, fmt in runs:
         results.append(measure(way, query, fmt, args.profile))
         print(f"  {name}, {fmt}, {results[-1]['pairs']:,} pairs: {results[-1]['seconds']:.1f} s", file=sys.stderr)
     base = results[0]["pairs"] / results[0]["seconds"]
     rows = []
-    for (name, way, query, fmt), r in zip(runs, results):
+    for (name, _, _, fmt), r in zip(runs, results):
         rate = r["pairs"] / r["seconds"]
         rows.append([name, fmt, f"{r['pairs']:,}", f"{r['seconds']:.1f}", f"{rate:,.0f}",
                      f"{r['pairs'] / r['cpu_seconds']:,.0f}", f"{r['before_mb']:.0f}",

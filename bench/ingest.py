@@ -21,9 +21,8 @@ def main() -> None:
     from django.db import connection
 
     from webapp.accounts.services import create_user
-
     from webapp.feedback.ingest import insert_pairs
-    from webapp.review.seeding import make_pairs, orm_bulk_create, row_by_row, seed_context, timed
+    from webapp.pairs.seeding import make_pairs, orm_bulk_create, row_by_row, seed_context, timed
 
     user, _ = create_user("bench-admin", "admin")
     version, job, prompts = seed_context(user)

@@ -26,7 +26,7 @@ def launch_latency(count: int) -> list[float]:
     latencies = []
     try:
         for _ in range(count):
-            job = services.launch("worker_check", {}, user)
+            job = services.launch("check", {}, user)
             while True:
                 job.refresh_from_db(fields=["status", "started_at", "created_at", "error"])
                 if job.status in ("succeeded", "failed"):
@@ -46,8 +46,9 @@ def sampling_throughput(prompts: int, n: int, max_new_tokens: int, batch_size: i
     import json
 
     from alignment.generation import TransformersBackend
-    from alignment.models import resolve_model
-    from alignment.sampling import PromptRecord, SampleConfig, sample
+    from alignment.model_folders import resolve_model
+    from alignment.records import PromptRecord
+    from alignment.sampling import SampleConfig, sample
 
     lines = (ROOT / "data" / "prompt_sets" / "benign-instructions.jsonl").read_text().splitlines()[:prompts]
     records = [PromptRecord(o["key"], o["prompt"]) for o in map(json.loads, lines)]

@@ -17,13 +17,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from _harness import table  # noqa: E402
+
 from alignment import judge_prompts  # noqa: E402
 from alignment.constitution import from_yaml  # noqa: E402
 from alignment.feedback import pairwise  # noqa: E402
 from alignment.generation import SamplingParams, TransformersBackend  # noqa: E402
-from alignment.models import resolve_model  # noqa: E402
-
-from _harness import table  # noqa: E402
+from alignment.model_folders import resolve_model  # noqa: E402
 
 VERDICT = re.compile(r"\(?\b([AB])\b\)?")
 

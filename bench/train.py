@@ -25,7 +25,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def records(n: int) -> list[dict]:
-    prompts = [json.loads(line)["prompt"] for line in (ROOT / "data" / "prompt_sets" / "benign-instructions.jsonl").read_text().splitlines()[:n]]
+    benign = ROOT / "data" / "prompt_sets" / "benign-instructions.jsonl"
+    prompts = [json.loads(line)["prompt"] for line in benign.read_text().splitlines()[:n]]
     good = "Here is a careful answer: first, consider what you need; then go step by step, checking each part. " * 2
     return [{"prompt": [{"role": "user", "content": p}], "chosen": [{"role": "assistant", "content": good}],
              "rejected": [{"role": "assistant", "content": "I don't know."}]} for p in prompts]
@@ -54,7 +55,7 @@ def child(variant: str, data: str, out: str, steps: int, batch: int) -> None:
     import trl
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from alignment.models import resolve_model
+    from alignment.model_folders import resolve_model
 
     folder = resolve_model("smollm2-135m-instruct")
     tokenizer = AutoTokenizer.from_pretrained(folder)

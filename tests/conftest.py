@@ -224,7 +224,7 @@ def make_pair(pair_run):
 @pytest.fixture
 def dataset(make_pair, make_user):
     """A ready preference dataset of 8 pairs, exported the way users export one."""
-    from webapp.review.export import launch_export, write
+    from webapp.datasets.export import launch_export, write
 
     def make(kind="preference", name=None):
         for i in range(8):

@@ -21,7 +21,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 Path(os.environ["CHARTER_DATA_DIR"]).mkdir(parents=True, exist_ok=True)
 if Path(os.environ["CHARTER_DATA_DIR"]) == ROOT / "var" / "test":
     # Run folders of earlier sessions (about 2 GB each) belong to jobs of a database that is gone.
-    shutil.rmtree(ROOT / "var" / "test" / "training", ignore_errors=True)
+    shutil.rmtree(ROOT / "var" / "test" / "runs", ignore_errors=True)
 
 _redis = None
 if not os.environ.get("REDIS_URL"):

@@ -43,7 +43,8 @@ INSTALLED_APPS = [
     "webapp.prompts",
     "webapp.constitutions",
     "webapp.feedback",
-    "webapp.review",
+    "webapp.pairs",
+    "webapp.datasets",
     "webapp.training",
 ]
 
@@ -112,11 +113,9 @@ STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "staticfiles" if PRODUCTION else None
 # plotly.js is served from the plotly package itself: no CDN, and always the version we pin.
 _PLOTLY_SPEC = importlib.util.find_spec("plotly")
-STATICFILES_DIRS = [BASE_DIR / "webapp" / "static"] + (
-    [("vendor/plotly", Path(next(iter(_PLOTLY_SPEC.submodule_search_locations))) / "package_data")]
-    if _PLOTLY_SPEC
-    else []
-)
+_PLOTLY_DIRS = (_PLOTLY_SPEC.submodule_search_locations or []) if _PLOTLY_SPEC else []
+STATICFILES_DIRS: list[Path | tuple[str, Path]] = [BASE_DIR / "webapp" / "static"]
+STATICFILES_DIRS += [("vendor/plotly", Path(folder) / "package_data") for folder in list(_PLOTLY_DIRS)[:1]]
 WHITENOISE_USE_FINDERS = not PRODUCTION  # serve straight from the apps; production collects
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import json
 import logging
 import os
@@ -13,14 +14,17 @@ import sys
 import threading
 import traceback
 from collections import deque
-from typing import Callable
+from collections.abc import Callable
 
+import yaml
 from django.conf import settings
 from django.db import close_old_connections, connection
 
+from alignment.config import Config
 from alignment.errors import TransientError, UserError
 from webapp.jobs import engine
 from webapp.jobs.engine import LeaseLost
+from webapp.jobs.folders import run_folder
 from webapp.jobs.models import Job
 
 log = logging.getLogger(__name__)
@@ -65,17 +69,45 @@ class JobContext:
     def metrics(self, step: int, values: dict[str, float]) -> None:
         engine.add_metrics(self.job.pk, step, values)
 
-    def relay(self, event: dict) -> bool:
-        """Forward a child's metric, progress or log event into the job; False for any other event."""
-        if event["event"] == "metric":
-            self.metrics(event["step"], event["values"])
-        elif event["event"] == "progress":
-            self.progress(event["done"], event["total"], event.get("message", ""))
-        elif event["event"] == "log":
+    def relay(self, event: dict, offset: int = 0, total: int | None = None, step_offset: int = 0) -> bool:
+        """Forward a child's metric, progress or log-like event into the job; False for any
+        other event. A resumed run's child counts only what is left: `offset` (what earlier
+        attempts did) and `total` make its progress the whole job's; `step_offset` shifts its
+        metrics' x axis the same way where the step counts work items."""
+        kind = event["event"]
+        if kind == "metric":
+            self.metrics(step_offset + event["step"], event["values"])
+        elif kind == "progress":
+            done, whole = offset + event["done"], total if total is not None else event["total"]
+            phase = event.get("phase")
+            self.progress(done, whole, f"{phase} {done}/{whole}" if phase else event.get("message", ""))
+        elif kind == "log":
             self.log(f"{event['message']}\n")
+        elif kind == "checkpoint":
+            self.log(f"checkpoint at step {event.get('step')}: {event.get('path')}\n")
+        elif kind == "resumed":
+            self.log(f"resuming from {event.get('checkpoint') or event.get('path')}\n")
         else:
             return False
         return True
+
+    def run_kind(self, config: Config, handle: Callable[[dict], None] = lambda event: None, offset: int = 0,
+                 total: int | None = None, step_offset: int = 0) -> None:
+        """Write the config into the job's run folder (beside its inputs) and run `python -m
+        alignment <kind> --events` on it; every event the spine does not relay goes to `handle`,
+        the domain's ingest, which takes the job."""
+        folder = run_folder(self.job)
+        path = folder / f"{config.KIND}.yaml"
+        path.write_text(yaml.safe_dump(dataclasses.asdict(config), sort_keys=False), encoding="utf-8")
+        # The run's exact inputs (prompts, constitution, config), by location and hash.
+        engine.add_artifact(self.job.pk, "inputs", folder, ("*.jsonl", "*.yaml"), recursive=False)
+
+        def on_event(event: dict) -> None:
+            self.check_cancel()
+            if not self.relay(event, offset, total, step_offset):
+                handle(event)
+
+        self.run_child(python_module("alignment", config.KIND, "--events", "--config", str(path)), on_event)
 
     def check_cancel(self) -> None:
         if self.lost_event.is_set():
@@ -94,6 +126,7 @@ class JobContext:
         pump = threading.Thread(target=self._pump_stderr, args=(self.child.stderr,), daemon=True)
         pump.start()
         error: dict | None = None
+        assert self.child.stdout is not None
         for line in self.child.stdout:
             try:
                 event = json.loads(line)
@@ -167,7 +200,7 @@ class Heartbeat(threading.Thread):
 
 
 def execute(job_id: int) -> str:
-    from workers.kinds import HANDLERS
+    from workers.kinds import handler as handler_for
 
     close_old_connections()
     lease = engine.claim(job_id, WORKER_NAME)
@@ -179,7 +212,7 @@ def execute(job_id: int) -> str:
     beat.start()
     outcome = "failed"
     try:
-        handler = HANDLERS.get(job.kind)
+        handler = handler_for(job.kind)
         if handler is None:
             raise UserError(f"unknown job kind {job.kind!r}")
         ctx.log(f"attempt {job.attempts} on {WORKER_NAME}")

@@ -2,60 +2,73 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import ClassVar
 
+from alignment.config import Config, choice, path
 from alignment.constitution import Constitution, ConstitutionError, from_yaml
 from alignment.errors import UserError
 from alignment.feedback import critique, pairwise, pointwise
 from alignment.generation import Backend, load_backend
-from alignment.models import DEFAULT_MODEL, resolve_model
-from alignment.sampling import PromptRecord, SampleConfig, read_prompts, sample
+from alignment.judge_prompts import METHODS
+from alignment.model_folders import DEFAULT_MODEL, resolve_model
+from alignment.records import PromptRecord, read_prompts
+from alignment.sampling import SampleConfig, sample
 
-METHODS = ("rl_cai", "salmon", "self_rewarding", "sl_cai")
 DEFAULT_N = {"rl_cai": 2, "salmon": 2, "self_rewarding": 4, "sl_cai": 1}
+SCORE_MODES = {"parse": "parse (the paper: a judgment without 'Score: N' is a parse failure)",
+               "forced": "forced (the judge's expected score after 'Score: ', from its next-token probabilities)"}
 
 
 @dataclass
-class FeedbackConfig:
-    method: str = field(default="rl_cai", metadata={"help": "rl_cai, salmon, self_rewarding or sl_cai"})
-    constitution: str = field(default="", metadata={"help": "constitution YAML file (the principles/ format)"})
-    prompts: str = field(default="", metadata={"help": "JSONL of {key, prompt}"})
-    output: str = field(default="-", metadata={"help": "JSONL to write, or - for stdout"})
-    policy_model: str = field(default=DEFAULT_MODEL, metadata={"help": "model that answers the prompts"})
-    judge_model: str = field(default=DEFAULT_MODEL, metadata={"help": "model that judges, critiques and revises"})
-    n: int = field(default=0, metadata={"help": "responses per prompt; 0 = the method's default (2, 2, 4, 1)"})
-    temperature: float = field(default=0.7, metadata={"help": "policy sampling temperature (paper: 0.7)"})
-    top_p: float = field(default=0.9, metadata={"help": "policy nucleus mass (paper: 0.9)"})
-    max_new_tokens: int = field(default=128, metadata={"help": "policy response length"})
-    seed: int = field(default=0, metadata={"help": "seed for sampling and principle choice"})
-    batch_size: int = field(default=8, metadata={"help": "prompts per forward pass"})
-    principles_per_pair: int = field(default=1, metadata={"help": "pairwise: k principles per pair"})
-    negate_fraction: float = field(default=0.0, metadata={"help": "salmon: share of negated judgments"})
-    chain_of_thought: bool = field(default=False, metadata={"help": "pairwise: reason first, clamp to [0.4, 0.6]"})
-    cot_max_new_tokens: int = field(default=128, metadata={"help": "pairwise: reasoning length"})
-    judgments_per_response: int = field(default=3, metadata={"help": "self_rewarding: k judgments averaged"})
-    judge_max_new_tokens: int = field(default=256, metadata={"help": "self_rewarding: rationale length"})
-    score_mode: str = field(default="parse", metadata={"help": "self_rewarding: parse (paper) or forced (the judge's "
-                                                               "expected score after 'Score: ' when it wrote none)"})
-    rounds: int = field(default=1, metadata={"help": "sl_cai: critique/revision rounds"})
+class FeedbackConfig(Config):
+    KIND: ClassVar[str] = "feedback"
+    constitution: str = path("constitution YAML file (the principles/ format)")
+    prompts: str = path("JSONL of {key, prompt}")
+    output: str = path("JSONL to write, or - for stdout", default="-")
+    method: str = choice("rl_cai", "how the responses are labelled", options=METHODS)
+    policy_model: str = choice(DEFAULT_MODEL, "the model that answers the prompts", model=True)
+    judge_model: str = choice(DEFAULT_MODEL, "the model that judges, critiques and revises", model=True)
+    n: int = choice(0, "responses per prompt; 0 = the method's default (2 for RL-CAI and SALMON, 4 for "
+                       "Self-Rewarding as in the paper, 1 for SL-CAI)", min=0, max=16, label="responses per prompt")
+    temperature: float = choice(0.7, "policy sampling temperature (Self-Rewarding: 0.7)", min=0, max=5)
+    top_p: float = choice(0.9, "policy nucleus mass (Self-Rewarding: 0.9)", above=0, max=1, label="top-p")
+    max_new_tokens: int = choice(128, "policy response length in tokens", min=1, max=4096)
+    seed: int = choice(0, "seed for sampling and principle choice", min=0, max=2**32 - 1)
+    batch_size: int = choice(8, "prompts per forward pass", min=1, max=512)
+    principles_per_pair: int = choice(1, "pairwise: k principles sampled per pair; RL-CAI averages their labels, "
+                                         "SALMON writes a record per principle", min=1, max=100)
+    negate_fraction: float = choice(0.0, "SALMON: share of judgments asked with the principle's negative definition",
+                                    min=0, max=1)
+    chain_of_thought: bool = choice(False, "pairwise: the judge reasons first and its label is clamped to [0.4, 0.6] "
+                                           "(Constitutional AI's chain-of-thought feedback)")
+    cot_max_new_tokens: int = choice(128, "pairwise: length of the judge's reasoning", min=1, max=4096)
+    judgments_per_response: int = choice(3, "Self-Rewarding: k judgments averaged per response (paper: 3)",
+                                         min=1, max=16)
+    judge_max_new_tokens: int = choice(256, "Self-Rewarding: room for the judge's rationale and score", min=1, max=4096)
+    score_mode: str = choice("parse", "Self-Rewarding: how a judgment becomes a score", options=SCORE_MODES)
+    rounds: int = choice(1, "SL-CAI: critique/revision rounds (the paper used up to 4)", min=1, max=8)
+
+    def problems(self) -> list[str]:
+        n = self.responses_per_prompt()
+        if self.method in ("rl_cai", "salmon") and n != 2:
+            return ["pairwise methods compare exactly 2 responses per prompt (n = 2)"]
+        if self.method == "self_rewarding" and n < 2:
+            return ["self_rewarding needs at least 2 responses per prompt"]
+        if self.negate_fraction and self.method != "salmon":
+            return ["negated principles are SALMON's: set method to salmon or negate_fraction to 0"]
+        return []
 
     def responses_per_prompt(self) -> int:
         return self.n or DEFAULT_N[self.method]
 
     def check(self, constitution: Constitution | None = None) -> Constitution:
         """Everything that can be checked before a model loads; returns the constitution."""
-        if self.method not in METHODS:
-            raise UserError(f"method must be one of {', '.join(METHODS)}")
+        self.validate()
         if constitution is None:
             constitution = self.load_constitution()
-        n = self.responses_per_prompt()
-        if self.method in ("rl_cai", "salmon") and n != 2:
-            raise UserError("pairwise methods compare exactly 2 responses per prompt (n = 2)")
-        if self.method == "self_rewarding" and n < 2:
-            raise UserError("self_rewarding needs at least 2 responses per prompt")
-        self.sampler().validate()
         self.stage_config().validate(constitution)
         return constitution
 
@@ -109,14 +122,15 @@ def run(config: FeedbackConfig, prompts: list[PromptRecord] | None = None,
     texts = {p.key: p.prompt for p in prompts}
     judge = backend(config.judge_model)
     stage = config.stage_config()
+    batches: Iterator[list[dict]]
     if config.method in ("rl_cai", "salmon"):
-        items = [pairwise.Pair(k, texts[k], r[0], r[1]) for k, r in by_key.items()]
-        batches = pairwise.judge(judge, constitution, items, stage)
+        pairs = [pairwise.Pair(k, texts[k], r[0], r[1]) for k, r in by_key.items()]
+        batches = pairwise.judge(judge, constitution, pairs, stage)
     elif config.method == "self_rewarding":
-        items = [pointwise.Candidates(k, texts[k], r) for k, r in by_key.items()]
-        batches = pointwise.judge(judge, constitution, items, stage)
+        candidates = [pointwise.Candidates(k, texts[k], r) for k, r in by_key.items()]
+        batches = pointwise.judge(judge, constitution, candidates, stage)
     else:
-        items = [critique.Answer(k, texts[k], r[0]) for k, r in by_key.items()]
-        batches = critique.revise(judge, constitution, items, stage)
+        answers = [critique.Answer(k, texts[k], r[0]) for k, r in by_key.items()]
+        batches = critique.revise(judge, constitution, answers, stage)
     for records in batches:
         yield config.method, records

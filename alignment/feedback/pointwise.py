@@ -4,8 +4,8 @@ additive rubric; the best and the worst form a preference pair, ties dropped."""
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Iterator
 
 from alignment import judge_prompts
 from alignment.constitution import Constitution
@@ -30,12 +30,6 @@ class PointwiseConfig:
         rubrics = constitution.of_kind("rubric")
         if not rubrics:
             raise UserError(f"{constitution.name!r} has no enabled rubric principle; pointwise judging needs one")
-        if not 1 <= self.judgments_per_response <= 16:
-            raise UserError("judgments_per_response must be between 1 and 16")
-        if not 1 <= self.judge_max_new_tokens <= 4096 or not 1 <= self.batch_size <= 512:
-            raise UserError("judge_max_new_tokens must be 1-4096 and batch_size 1-512")
-        if self.score_mode not in ("parse", "forced"):
-            raise UserError("score_mode must be parse or forced")
         return rubrics[0]
 
 

@@ -8,10 +8,12 @@ exactly what will run.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import ClassVar
 
+from alignment.config import Config, choice, path
 from alignment.errors import UserError
-from alignment.models import DEFAULT_MODEL
+from alignment.model_folders import DEFAULT_MODEL
 
 METHODS = {
     "sft": "SFT on prompt/completion records (e.g. SL-CAI revisions)",
@@ -34,42 +36,50 @@ DEFAULTS = {
 }
 
 
-@dataclass
-class TrainConfig:
-    method: str = field(default="dpo", metadata={"help": " | ".join(METHODS)})
-    model: str = field(default=DEFAULT_MODEL, metadata={"help": "policy (or reward model base): a model name or folder"})
-    dataset: str = field(default="", metadata={"help": "JSONL, Parquet, or datasets-folder (.tar or dir) of records"})
-    output: str = field(default="", metadata={"help": "run folder: checkpoints/ and final/ go here"})
-    device: str = field(default="auto", metadata={"help": "auto | cpu | gpu"})
-    max_steps: int = field(default=0, metadata={"help": "optimizer steps; 0 = one pass over the data (epochs)"})
-    epochs: float = field(default=1.0, metadata={"help": "passes over the data when max_steps is 0"})
-    learning_rate: float = field(default=0.0, metadata={"help": "0 = the method's default"})
-    batch_size: int = field(default=4, metadata={"help": "per-device batch size"})
-    grad_accum: int = field(default=1, metadata={"help": "gradient accumulation steps"})
-    warmup_ratio: float = field(default=0.1, metadata={"help": "share of steps with a linear warm-up"})
-    max_length: int = field(default=512, metadata={"help": "tokens per example (prompt + response)"})
-    beta: float = field(default=0.0, metadata={"help": "DPO beta / KL coefficient for GRPO, RLOO; 0 = default"})
-    lora: bool = field(default=False, metadata={"help": "train a LoRA adapter (peft), merged at the end"})
-    lora_r: int = field(default=16, metadata={"help": "LoRA rank"})
-    lora_alpha: int = field(default=32, metadata={"help": "LoRA alpha"})
-    save_steps: int = field(default=50, metadata={"help": "checkpoint every N steps (safetensors)"})
-    keep_checkpoints: int = field(default=2, metadata={"help": "checkpoints kept on disk"})
-    seed: int = field(default=42, metadata={"help": "data order and initialisation"})
-    # reward models
-    instructable: bool = field(default=False, metadata={"help": "reward model: principles are part of its input"})
-    constitution: str = field(default="", metadata={"help": "YAML of the principles named in the records"})
-    # online RL
-    reward_model: str = field(default="", metadata={"help": "GRPO/RLOO: a trained reward model folder"})
-    reward_judge: str = field(default="", metadata={"help": "GRPO/RLOO instead of a reward model: a judge model that "
-                                                            "scores each completion with the constitution's rubric"})
-    principles: str = field(default="", metadata={"help": "GRPO/RLOO with an instructable RM: principle keys, "
-                                                          "comma-separated; prefix ~ for the negation"})
-    num_generations: int = field(default=4, metadata={"help": "GRPO/RLOO: completions per prompt"})
-    max_completion_length: int = field(default=128, metadata={"help": "GRPO/RLOO: new tokens per completion"})
-    temperature: float = field(default=0.7, metadata={"help": "GRPO/RLOO sampling temperature"})
+DEVICES = {"auto": "auto (GPU if the worker has one)", "cpu": "CPU", "gpu": "GPU (queue gpu)"}
 
-    def resolved(self) -> "TrainConfig":
-        """A copy with the method's defaults filled in and everything checked."""
+
+@dataclass
+class TrainConfig(Config):
+    KIND: ClassVar[str] = "train"
+    dataset: str = path("JSONL, Parquet, or datasets-folder (.tar or dir) of records")
+    output: str = path("run folder: checkpoints/ and final/ go here")
+    constitution: str = path("YAML of the principles named in the records (instructable reward models, "
+                             "principles at RL time, a reward judge's rubric)")
+    method: str = choice("dpo", "what to train", options=METHODS)
+    model: str = choice(DEFAULT_MODEL, "policy (or reward model base): a model name or folder", model=True)
+    device: str = choice("auto", "where to train", options=DEVICES)
+    max_steps: int = choice(0, "optimizer steps; 0 = one pass over the data (epochs)", min=0, max=1_000_000)
+    epochs: float = choice(1.0, "passes over the data when max_steps is 0", above=0, max=100)
+    learning_rate: float = choice(0.0, "0 = the method's default (DPO 5e-7, SFT 2e-5, reward model 1e-5, "
+                                       "GRPO/RLOO 1e-6)", min=0, max=1e-2)
+    batch_size: int = choice(4, "per-device batch size", min=1, max=1024)
+    grad_accum: int = choice(1, "gradient accumulation steps", min=1, max=1024)
+    warmup_ratio: float = choice(0.1, "share of steps with a linear warm-up", min=0, max=0.99)
+    max_length: int = choice(512, "tokens per example (prompt + response)", min=16, max=32768)
+    beta: float = choice(0.0, "DPO beta / KL coefficient for GRPO, RLOO; 0 = the method's default (DPO 0.1, "
+                              "GRPO 0.04, RLOO 0.05)", min=0, max=10)
+    lora: bool = choice(False, "train a LoRA adapter (peft), merged into a plain model folder at the end")
+    lora_r: int = choice(16, "LoRA rank", min=1, max=1024)
+    lora_alpha: int = choice(32, "LoRA alpha", min=1, max=4096)
+    save_steps: int = choice(50, "checkpoint every N steps (safetensors)", min=1, max=1_000_000)
+    keep_checkpoints: int = choice(2, "checkpoints kept on disk", min=1, max=100)
+    seed: int = choice(42, "data order and initialisation", min=0, max=2**32 - 1)
+    # reward models
+    instructable: bool = choice(False, "reward model: the principles a pair was judged under are part of its input "
+                                       "(SALMON's instructable reward model)")
+    # online RL
+    reward_model: str = choice("", "GRPO/RLOO: a trained reward model", model=True)
+    reward_judge: str = choice("", "GRPO/RLOO instead of a reward model: a judge model that scores each completion "
+                                   "with the constitution's rubric", model=True)
+    principles: str = choice("", "GRPO/RLOO with an instructable reward model: principle keys, comma-separated; "
+                                 "prefix ~ for the negation")
+    num_generations: int = choice(4, "GRPO/RLOO: completions per prompt", min=2, max=64)
+    max_completion_length: int = choice(128, "GRPO/RLOO: new tokens per completion", min=1, max=8192)
+    temperature: float = choice(0.7, "GRPO/RLOO sampling temperature", above=0, max=2)
+
+    def resolved(self) -> TrainConfig:
+        """A copy with the method's defaults filled in and every choice checked."""
         self.validate()
         values = dataclasses.asdict(self)
         for key, value in DEFAULTS[self.method].items():
@@ -77,29 +87,11 @@ class TrainConfig:
                 values[key] = value
         return TrainConfig(**values)
 
-    def validate(self) -> None:
+    def problems(self) -> list[str]:
         problems = []
-        if self.method not in METHODS:
-            problems.append(f"method must be one of {', '.join(METHODS)}")
-        if self.device not in ("auto", "cpu", "gpu"):
-            problems.append("device must be auto, cpu or gpu")
-        checks = [
-            ("max_steps", 0 <= self.max_steps <= 1_000_000), ("epochs", 0 < self.epochs <= 100),
-            ("learning_rate", 0 <= self.learning_rate <= 1e-2), ("batch_size", 1 <= self.batch_size <= 1024),
-            ("grad_accum", 1 <= self.grad_accum <= 1024), ("warmup_ratio", 0 <= self.warmup_ratio < 1),
-            ("max_length", 16 <= self.max_length <= 32768), ("beta", 0 <= self.beta <= 10),
-            ("lora_r", 1 <= self.lora_r <= 1024), ("lora_alpha", 1 <= self.lora_alpha <= 4096),
-            ("save_steps", 1 <= self.save_steps <= 1_000_000), ("keep_checkpoints", 1 <= self.keep_checkpoints <= 100),
-            ("num_generations", 2 <= self.num_generations <= 64),
-            ("max_completion_length", 1 <= self.max_completion_length <= 8192),
-            ("temperature", 0 < self.temperature <= 2),
-        ]
-        problems += [f"{name} is out of range" for name, ok in checks if not ok]
         if self.method in ONLINE:
             if bool(self.reward_model) == bool(self.reward_judge):
                 problems.append(f"{self.method} needs a reward_model or a reward_judge (one of the two)")
-            if self.reward_judge and not self.constitution:
-                problems.append("a reward_judge needs the constitution whose rubric it scores by")
             if self.reward_judge and self.principles:
                 problems.append("principles steer an instructable reward_model; a reward_judge scores by the rubric")
             if (self.batch_size * self.grad_accum) % self.num_generations:
@@ -107,7 +99,22 @@ class TrainConfig:
                                 f"num_generations ({self.num_generations}): each prompt's completions share a batch")
         if self.instructable and self.method != "reward":
             problems.append("instructable applies to reward models only")
-        if self.instructable and not self.constitution:
-            problems.append("an instructable reward model needs the constitution its records name")
-        if problems:
-            raise UserError("; ".join(problems))
+        return problems
+
+    def reads_principles(self) -> str:
+        """Why the run needs a constitution (the runner must then provide one), or ""."""
+        if self.method in ONLINE and self.reward_judge:
+            return "a reward_judge needs the constitution whose rubric it scores by"
+        if self.instructable:
+            return "an instructable reward model needs the constitution its records name"
+        if self.method in ONLINE and self.principles:
+            return "principles for an instructable reward model need the constitution that defines them"
+        return ""
+
+    def check_files(self) -> None:
+        if self.reads_principles() and not self.constitution:
+            raise UserError(self.reads_principles())
+        if not self.dataset:
+            raise UserError("dataset: a file of records is required")
+        if not self.output:
+            raise UserError("output: a run folder is required")

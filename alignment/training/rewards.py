@@ -57,7 +57,7 @@ class RewardModelScorer:
             reply = completion if isinstance(completion, list) else [{"role": "assistant", "content": completion}]
             if self.system:
                 turns = [{"role": "system", "content": self.system}] + [t for t in turns if t["role"] != "system"]
-            out.append(self.tokenizer.apply_chat_template(turns + reply, tokenize=False))
+            out.append(str(self.tokenizer.apply_chat_template(turns + reply, tokenize=False)))
         return out
 
     def __call__(self, prompts: list, completions: list, **_) -> list[float]:

@@ -9,13 +9,14 @@ folder (a LoRA adapter is merged first) that Charter can use as a policy, judge 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from alignment.errors import UserError
-from alignment.models import resolve_model
+from alignment.model_folders import resolve_model
+from alignment.records import read_records
 from alignment.training.config import ONLINE, TrainConfig
-from alignment.training.data import prepare, principle_texts, read_records
+from alignment.training.data import prepare, principle_texts
 from alignment.training.memory import describe, preflight
 
 Emit = Callable[..., None]  # emit(event_name, **payload), as alignment.events.emit
@@ -132,6 +133,8 @@ def build_trainer(config: TrainConfig, out: Path, emit: Emit):
         return trl.RewardTrainer(args=trl.RewardConfig(max_length=config.max_length, **common), **kwargs)
     from alignment.training.rewards import JudgeScorer, RewardModelScorer, parse_principles
 
+    assert scorer is not None  # an online method was checked to name a reward model or judge
+    reward: JudgeScorer | RewardModelScorer
     if config.reward_judge:
         reward = JudgeScorer(scorer, config.constitution, device)
     else:
@@ -140,7 +143,7 @@ def build_trainer(config: TrainConfig, out: Path, emit: Emit):
     online = {"beta": config.beta, "num_generations": config.num_generations, "temperature": config.temperature,
               "max_completion_length": config.max_completion_length, **common}
     cls, cfg_cls = (trl.GRPOTrainer, trl.GRPOConfig) if config.method == "grpo" else (trl.RLOOTrainer, trl.RLOOConfig)
-    return cls(args=cfg_cls(**online), reward_funcs=[reward], **kwargs)
+    return cls(args=cfg_cls(**online), reward_funcs=[reward], **kwargs)  # type: ignore[arg-type, list-item]
 
 
 def _quiet(trainer) -> None:
@@ -157,10 +160,7 @@ def train(config: TrainConfig, emit: Emit) -> dict:
     from transformers.trainer_utils import get_last_checkpoint
 
     config = config.resolved()
-    if not config.output:
-        raise UserError("output: a run folder is required")
-    if config.method in ONLINE and config.principles and not config.constitution:
-        raise UserError("principles for the reward model need the constitution that defines them")
+    config.check_files()
     out = Path(config.output)
     (out / "checkpoints").mkdir(parents=True, exist_ok=True)
     trainer = build_trainer(config, out, emit)

@@ -72,7 +72,8 @@ def test_duplicate_mapping_keys_are_refused():
 
 
 def test_empty_texts_and_missing_kind_fields_are_refused():
-    text = GOOD.replace("    comparison: Which response is more helpful?\n", "").replace("Prefer the **more helpful** answer.", "''")
+    text = GOOD.replace("    comparison: Which response is more helpful?\n", "")
+    text = text.replace("Prefer the **more helpful** answer.", "''")
     found = problems_of(text)
     assert "principles[0].text (line 7): must not be empty" in found
     assert any(p.startswith("principles[0].comparison") and "must not be empty" in p for p in found)

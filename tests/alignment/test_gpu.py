@@ -3,7 +3,7 @@
 import pytest
 
 from alignment.generation import SamplingParams, TransformersBackend
-from alignment.models import resolve_model
+from alignment.model_folders import resolve_model
 
 pytestmark = pytest.mark.gpu
 

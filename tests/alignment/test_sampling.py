@@ -11,7 +11,7 @@ import pytest
 
 from alignment.__main__ import load_config
 from alignment.errors import UserError
-from alignment.models import resolve_model
+from alignment.model_folders import resolve_model
 from alignment.sampling import SampleConfig, batch_seed
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,7 +43,7 @@ def test_config_files_with_unknown_keys_or_wrong_types_are_refused(tmp_path):
     path.write_text("n: 2\ntemprature: 0.5\n")
     with pytest.raises(UserError, match="unknown config keys: temprature"):
         load_config(SampleConfig, str(path), [])
-    with pytest.raises(UserError, match="n must be int"):
+    with pytest.raises(UserError, match="n must be a whole number"):
         load_config(SampleConfig, None, ["n=two"])
     assert load_config(SampleConfig, None, ["temperature=1"]).temperature == 1.0
 
@@ -82,7 +82,8 @@ def test_an_unknown_backend_is_refused_and_vllm_needs_vllm_installed(tmp_path):
 
 def test_the_cli_samples_real_responses_without_django(tmp_path):
     prompts = tmp_path / "prompts.jsonl"
-    prompts.write_text(json.dumps({"key": "a", "prompt": "Say hi."}) + "\n" + json.dumps({"key": "b", "prompt": "Name a tree."}) + "\n")
+    rows = [{"key": "a", "prompt": "Say hi."}, {"key": "b", "prompt": "Name a tree."}]
+    prompts.write_text("".join(json.dumps(row) + "\n" for row in rows))
     out = tmp_path / "out.jsonl"
     code = (
         "import sys; from alignment.__main__ import main; rc = main(sys.argv[1:]);"
@@ -107,4 +108,4 @@ def test_the_cli_reports_a_bad_prompts_file_clearly(tmp_path):
         env=clean_env(), cwd=ROOT, capture_output=True, text=True, timeout=120,
     )
     assert result.returncode == 2
-    assert "bad.jsonl:1: expected a JSON object with 'key' and 'prompt'" in result.stderr
+    assert "bad.jsonl line 1: expected a JSON object with 'key' and 'prompt'" in result.stderr

@@ -11,8 +11,8 @@ import pytest
 from alignment.embeddings import Embedder
 from alignment.errors import UserError
 from alignment.generation import Completion
-from alignment.models import resolve_model
-from alignment.sampling import PromptRecord
+from alignment.model_folders import resolve_model
+from alignment.records import PromptRecord
 from alignment.synthesis import SynthesisConfig, clean, few_shot_prompt, normalise, synthesize
 
 ROOT = Path(__file__).resolve().parents[2]

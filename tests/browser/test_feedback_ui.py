@@ -23,7 +23,8 @@ def test_an_operator_launches_a_feedback_run_and_sees_its_pairs(login, live_serv
     page.select_option("select[name=method]", "rl_cai")
     expect(page.locator("#judge-preview-panel")).to_contain_text("Say hello.")  # the set's first prompt
     expect(page.locator("#judge-preview-panel")).to_contain_text("Order 2: (A) = response B")
-    expect(page.locator("#judge-preview")).to_have_attribute("href", re.compile(rf"/constitutions/version/{c.head_id}/preview/\?method=rl_cai"))
+    preview = re.compile(rf"/constitutions/version/{c.head_id}/preview/\?method=rl_cai")
+    expect(page.locator("#judge-preview")).to_have_attribute("href", preview)
     page.fill("input[name=limit]", "2")
     page.fill("input[name=max_new_tokens]", "12")
     page.click("button[type=submit]")

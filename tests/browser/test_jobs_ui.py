@@ -50,7 +50,7 @@ def test_the_cancel_button_stops_a_running_job(login, live_server, worker, small
 
 def test_the_jobs_list_updates_without_a_reload(login, live_server):
     page = login("viewer")
-    job = Job.objects.create(kind="sample_responses", config={}, status="queued")
+    job = Job.objects.create(kind="sample", config={}, status="queued")
     row = page.locator(f"tr[data-job='{job.pk}'] .pill")
     expect(row).to_have_text("queued", timeout=10_000)
     Job.objects.filter(pk=job.pk).update(status="running", progress_done=3, progress_total=4)

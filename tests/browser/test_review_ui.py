@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from webapp.review.models import Review
+from webapp.pairs.models import Review
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -41,9 +41,9 @@ def test_a_reviewer_filters_pairs_and_reviews_with_the_keyboard(login, live_serv
 
 
 def test_an_operator_exports_the_filtered_pairs_and_reads_the_agreement(login, live_server, worker, make_pair, make_user):
-    from webapp.review.services import submit
+    from webapp.pairs.services import submit
 
-    kept = make_pair(margin=0.7, chosen="Keep me.")
+    make_pair(margin=0.7, chosen="Keep me.")
     flipped = make_pair(margin=0.3, chosen="a", rejected="b")
     submit(make_user("reviewer"), flipped.pk, "flip", 0)
     page = login("operator")
@@ -88,7 +88,7 @@ def test_the_charts_draw_and_a_bar_opens_the_pairs_it_counts(login, live_server,
 def test_a_viewer_compares_the_judge_with_an_imported_set(login, live_server, make_pair, make_user):
     import json
 
-    from webapp.review.importing import import_pairs
+    from webapp.pairs.importing import import_pairs
 
     make_pair(prompt="Q1", chosen="a", rejected="b", margin=0.1)
     make_pair(prompt="Q2", chosen="b", rejected="a", margin=0.2)

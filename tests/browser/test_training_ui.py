@@ -21,7 +21,7 @@ def test_an_operator_launches_a_training_run_and_watches_it_finish(login, live_s
     expect(page.locator("#resolved-config")).to_contain_text("max_steps: 2")
     expect(page.locator("#resolved-config")).to_contain_text("# memory: at least")
     page.fill("input[name=learning_rate]", "5")
-    expect(page.locator("#config-preview")).to_contain_text("learning_rate is out of range")
+    expect(page.locator("#config-preview")).to_contain_text("learning_rate must be between")
     page.fill("input[name=learning_rate]", "0")
     page.click("button[type=submit]")
     page.wait_for_url(re.compile(r"/jobs/\d+/$"))

@@ -19,7 +19,7 @@ TERMINAL = ("succeeded", "failed", "cancelled")
 
 def params(**overrides):
     base = dict(model="smollm2-135m-instruct", n=2, temperature=0.7, top_p=0.9, max_new_tokens=12,
-                seed=7, batch_size=2, limit=None, queue="default")
+                seed=7, batch_size=2)
     return base | overrides
 
 
@@ -103,7 +103,7 @@ def test_a_user_error_fails_at_once_without_retry(worker, small_set, make_user, 
 def test_the_worker_check_reports_what_the_worker_runs_on(worker, client_as):
     client = client_as("operator")
     response = client.post("/jobs/check/", {"queue": "default"})
-    job = Job.objects.get(kind="worker_check")
+    job = Job.objects.get(kind="check")
     assert response["Location"] == f"/jobs/{job.pk}/"
     job = finished(job.pk, timeout=60)
     assert job.status == "succeeded", job.error
@@ -115,8 +115,8 @@ def test_the_worker_check_reports_what_the_worker_runs_on(worker, client_as):
 def launch_feedback_run(user, prompt_set, **overrides):
     from alignment.constitution import from_yaml
     from webapp.constitutions import services as constitutions
-    from webapp.feedback.services import launch_feedback
     from webapp.constitutions.shipped import PRINCIPLES_DIR
+    from webapp.feedback.services import launch_feedback
 
     version = constitutions.create(user, from_yaml((PRINCIPLES_DIR / "hhh-comparison.yaml").read_bytes())).head
     run = dict(method="rl_cai", max_new_tokens=12, batch_size=2, seed=3) | overrides

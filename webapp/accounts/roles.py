@@ -20,7 +20,7 @@ def role_of(user) -> str | None:
         return "admin"
     cached = getattr(user, "_charter_role", False)
     if cached is not False:
-        return cached
+        return cached  # type: ignore[return-value]
     names = set(user.groups.values_list("name", flat=True))
     role = max((r for r in ROLES if r in names), key=RANK.__getitem__, default=None)
     user._charter_role = role

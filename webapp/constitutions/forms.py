@@ -6,7 +6,8 @@ from __future__ import annotations
 import yaml
 from django import forms
 
-from alignment.constitution import KINDS, Constitution as Document, ConstitutionError, from_dict
+from alignment.constitution import KINDS, ConstitutionError, from_dict
+from alignment.constitution import Constitution as Document
 from webapp.constitutions.models import Constitution
 
 TEXTAREA = {"rows": 3}
@@ -78,7 +79,10 @@ PrincipleFormSet = forms.formset_factory(PrincipleForm, extra=0, can_delete=True
 
 def document_from_forms(header: HeaderForm, formset) -> Document:
     """Raises ConstitutionError naming the principle by key, not by form index."""
-    forms_in_order = [f for f in formset.ordered_forms if not f.cleaned_data.get("DELETE")] if formset.can_order else formset.forms
+    if formset.can_order:
+        forms_in_order = [f for f in formset.ordered_forms if not f.cleaned_data.get("DELETE")]
+    else:
+        forms_in_order = formset.forms
     ordered = [f for f in forms_in_order if f.cleaned_data and not f.cleaned_data.get("DELETE")]
     items = [f.to_item() for f in ordered]
     data = {"name": header.cleaned_data["name"], "description": header.cleaned_data.get("description") or "",

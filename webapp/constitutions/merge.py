@@ -16,7 +16,8 @@ def word_diff(old: str, new: str) -> list[tuple[str, str]]:
     a, b = _TOKENS.findall(old or ""), _TOKENS.findall(new or "")
     codes = difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes()
     ops: list[tuple[str, str]] = []
-    pending_del, pending_ins = [], []
+    pending_del: list[str] = []
+    pending_ins: list[str] = []
     for n, (tag, i1, i2, j1, j2) in enumerate(codes):
         same = "".join(a[i1:i2])
         # A lone space between two changes reads better as part of the change.
@@ -121,24 +122,23 @@ def merge(base: Constitution, theirs: Constitution, mine: Constitution) -> tuple
         else:
             merged[key] = t.get(key)
             conflicts.append(Conflict(key, t.get(key), m.get(key)))
-    order = [k for k in [*t, *(k for k in m if k not in t)] if merged.get(k) is not None]
+    kept = {k: p for k, p in merged.items() if p is not None}
+    order = [k for k in [*t, *(k for k in m if k not in t)] if k in kept]
     header = {}
     for name in ("name", "description"):
         bv, tv, mv = getattr(base, name), getattr(theirs, name), getattr(mine, name)
         header[name] = mv if tv == bv else tv
-    return Constitution(principles=[merged[k] for k in order], **header), conflicts
+    return Constitution(principles=[kept[k] for k in order], **header), conflicts
 
 
 def resolve(merged: Constitution, conflicts: list[Conflict], take_mine: set[str]) -> Constitution:
     """Apply the user's choices: for each conflicting key in take_mine, use my side."""
     mine = {c.key: c.mine for c in conflicts if c.key in take_mine}
-    principles = []
+    principles: list[Principle] = []
     for p in merged.principles:
-        if p.key in mine:
-            if mine[p.key] is not None:
-                principles.append(mine[p.key])
-        else:
-            principles.append(p)
+        choice = mine.get(p.key, p)
+        if choice is not None:  # my side deleted it
+            principles.append(choice)
     present = {p.key for p in principles}
     principles += [p for k, p in mine.items() if p is not None and k not in present]
     return Constitution(name=merged.name, description=merged.description, principles=principles)

@@ -25,6 +25,12 @@ class Constitution(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def current(self) -> ConstitutionVersion:
+        """The head version (unset only while the first version is being written)."""
+        assert self.head is not None
+        return self.head
+
 
 class ImmutableQuerySet(models.QuerySet):
     def update(self, **kwargs):

@@ -88,7 +88,7 @@ def create(user, doc: Document, message: str = "Initial version", visibility: st
 
 
 @transaction.atomic
-def save_version(user, constitution: Constitution, base_version_id: int, doc: Document, message: str,
+def save_version(user, constitution: Constitution, base_version_id: int | None, doc: Document, message: str,
                  action: str = "save") -> ConstitutionVersion:
     """Save doc as the next version, but only if nobody saved since base_version_id."""
     if not can_edit(user, constitution):
@@ -98,13 +98,13 @@ def save_version(user, constitution: Constitution, base_version_id: int, doc: Do
     # No join here: on PostgreSQL a row re-read after waiting for the lock comes with joined
     # rows from the old snapshot, so the new head is read by a separate query.
     locked = Constitution.objects.select_for_update().get(pk=constitution.pk)
-    base = ConstitutionVersion.objects.get(pk=base_version_id, constitution=locked)
+    base = ConstitutionVersion.objects.get(pk=base_version_id or 0, constitution=locked)
     if locked.head_id != base.pk:
-        raise VersionConflict(locked, base, ConstitutionVersion.objects.get(pk=locked.head_id), doc)
+        raise VersionConflict(locked, base, ConstitutionVersion.objects.get(pk=locked.current.pk), doc)
     if not message.strip():
         raise ConstitutionError(["message: describe what changed"])
     if doc.content_hash() == base.content_hash and doc.name == base.name:
-        raise ConstitutionError(["document: nothing changed since v%d" % base.number])
+        raise ConstitutionError([f"document: nothing changed since v{base.number}"])
     _check_name(doc, locked)
     version = _write_version(locked, doc, user, message, parent=base)
     record(user, action, locked, version=version.number, parent=base.number, content_hash=version.content_hash,
@@ -136,7 +136,7 @@ def import_document(user, doc: Document, target: Constitution | None = None, bas
                     message: str = "Imported from YAML", visibility: str = "team") -> ConstitutionVersion:
     if target is None:
         constitution = create(user, doc, message=message, visibility=visibility, action="import")
-        return constitution.head
+        return constitution.current
     return save_version(user, target, base_version_id or target.head_id, doc, message, action="import")
 
 

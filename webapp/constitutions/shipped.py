@@ -35,7 +35,7 @@ def load_shipped_constitutions() -> list[str]:
         if existing is None:
             services.create(user, doc, message=f"Shipped with Charter ({path.name})")
             report.append(f"{doc.name}: created")
-        elif existing.head.content_hash != doc.content_hash():
+        elif existing.current.content_hash != doc.content_hash():
             services.save_version(user, existing, existing.head_id, doc, f"Updated from {path.name}")
             report.append(f"{doc.name}: updated")
         else:

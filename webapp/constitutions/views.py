@@ -11,8 +11,15 @@ from alignment.constitution import ConstitutionError, from_yaml
 from webapp.accounts.roles import require, role_required
 from webapp.constitutions import merge as merging
 from webapp.constitutions import services
-from webapp.constitutions.forms import (ForkForm, HeaderForm, ImportForm, PrincipleForm, PrincipleFormSet,
-                                        YamlForm, document_from_forms)
+from webapp.constitutions.forms import (
+    ForkForm,
+    HeaderForm,
+    ImportForm,
+    PrincipleForm,
+    PrincipleFormSet,
+    YamlForm,
+    document_from_forms,
+)
 from webapp.constitutions.models import Constitution, ConstitutionVersion
 from webapp.core.models import AuditEvent
 from webapp.core.rendering import render_markdown
@@ -29,7 +36,7 @@ def _get(request, pk: int, edit: bool = False) -> Constitution:
 
 def _version(constitution: Constitution, number) -> ConstitutionVersion:
     if number in (None, ""):
-        return constitution.head
+        return constitution.current
     try:
         return constitution.versions.get(number=int(number))
     except (ValueError, ConstitutionVersion.DoesNotExist):
@@ -60,7 +67,7 @@ def history(request, pk: int):
 
 def diff_view(request, pk: int):
     constitution = _get(request, pk)
-    head = constitution.head
+    head = constitution.current
     b = _version(constitution, request.GET.get("b") or head.number)
     a = _version(constitution, request.GET.get("a") or (b.parent.number if b.parent else b.number))
     return render(request, "constitutions/diff.html", {
@@ -242,11 +249,9 @@ def delete(request, pk: int):
 
 
 def prompt_preview(request, pk: int, number: int):
-    from webapp.constitutions.preview import build_preview
-
     constitution = _get(request, pk)
     version = _version(constitution, number)
-    context = build_preview(version.document(), request.GET)
+    context = judge_prompts.preview(version.document(), request.GET)
     return render(request, "constitutions/preview.html", {"c": constitution, "version": version, **context})
 
 

@@ -28,6 +28,7 @@ def stop_embedded_redis(server, timeout: float = 10) -> None:
     import os
     import shutil
     import signal
+
     import psutil
 
     atexit.unregister(server._cleanup)

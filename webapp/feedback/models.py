@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from django.db import models
 
+from alignment import judge_prompts
 from webapp.constitutions.models import ConstitutionVersion
 from webapp.jobs.models import Job
 from webapp.prompts.models import Prompt
 
-METHODS = [("rl_cai", "RL-CAI pairwise"), ("salmon", "SALMON pairwise"),
-           ("self_rewarding", "Self-Rewarding pointwise"), ("sl_cai", "SL-CAI critique/revision")]
+METHODS = list(judge_prompts.METHODS.items())
 IMPORTED = [("human", "Imported, human-labeled"), ("external", "Imported, external")]
 
 

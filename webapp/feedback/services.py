@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, fields
-
 from alignment.errors import UserError
 from alignment.feedback.pipeline import FeedbackConfig
-from alignment.models import resolve_model
+from alignment.model_folders import resolve_model
 from webapp.constitutions.models import ConstitutionVersion
 from webapp.constitutions.services import can_view
 from webapp.jobs import services as jobs
+from webapp.jobs.models import Job
 from webapp.prompts.models import PromptSet
 
-RUN_FIELDS = [f.name for f in fields(FeedbackConfig) if f.name not in ("constitution", "prompts", "output")]
 
-
-def launch_feedback(user, prompt_set: PromptSet, version: ConstitutionVersion, params: dict, limit: int | None = None,
-                    queue: str = "default"):
+def launch_feedback(user, prompt_set: PromptSet, version: ConstitutionVersion, choices: dict, limit: int | None = None,
+                    queue: str = "default") -> Job:
     if not can_view(user, version.constitution):
         raise UserError("you cannot use that constitution")
-    config = FeedbackConfig(**{k: params[k] for k in RUN_FIELDS if k in params})
+    config = FeedbackConfig.from_choices(choices)
     config.check(version.document())  # a constitution without the principles the method needs fails here
     resolve_model(config.policy_model)
     resolve_model(config.judge_model)
@@ -27,8 +24,7 @@ def launch_feedback(user, prompt_set: PromptSet, version: ConstitutionVersion, p
         raise UserError(f"prompt set {prompt_set.name!r} has no prompts")
     if limit is not None and limit < 1:
         raise UserError("limit must be at least 1")
-    snapshot = {k: v for k, v in asdict(config).items() if k in RUN_FIELDS}
-    snapshot |= {"prompt_set": prompt_set.pk, "prompt_set_name": prompt_set.name, "limit": limit,
-                 "constitution_version": version.pk, "constitution": f"{version.name} v{version.number}"}
-    job = jobs.launch("feedback", snapshot, user, queue=queue, constitution_version=version)
-    return job
+    snapshot = config.choices() | {"prompt_set": prompt_set.pk, "prompt_set_name": prompt_set.name, "limit": limit,
+                                   "constitution_version": version.pk,
+                                   "constitution": f"{version.name} v{version.number}"}
+    return jobs.launch("feedback", snapshot, user, queue=queue, constitution_version=version)

@@ -1,11 +1,13 @@
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 
+from alignment import judge_prompts
 from alignment.errors import UserError
+from alignment.feedback.pipeline import FeedbackConfig
 from webapp.accounts.roles import role_required
 from webapp.constitutions.models import ConstitutionVersion
-from webapp.constitutions.preview import build_preview
 from webapp.constitutions.services import can_view, visible_to
+from webapp.core.forms import chosen
 from webapp.feedback.forms import FeedbackForm
 from webapp.feedback.services import launch_feedback
 from webapp.prompts.models import Prompt
@@ -19,8 +21,8 @@ def new_run(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            job = launch_feedback(request.user, data["prompt_set"], data["constitution_version"], data,
-                                  limit=data.get("limit"), queue=data["queue"])
+            job = launch_feedback(request.user, data["prompt_set"], data["constitution_version"],
+                                  chosen(FeedbackConfig, data), limit=data.get("limit"), queue=data["queue"])
         except UserError as exc:
             form.add_error(None, str(exc))
         else:
@@ -40,5 +42,5 @@ def judge_preview(request):
     first = Prompt.objects.filter(prompt_set_id=request.GET.get("prompt_set") or 0).order_by("id").first()
     if first is not None:
         params["prompt"] = first.text
-    context = build_preview(version.document(), params)
+    context = judge_prompts.preview(version.document(), params)
     return render(request, "feedback/_preview.html", {**context, "version": version, "first": first})

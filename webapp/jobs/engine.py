@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
@@ -15,6 +16,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Coalesce, Now
 from django.utils import timezone
 
+from alignment.artifacts import sha256_of
 from webapp.jobs.models import Job, JobArtifact, JobMetric
 
 LOG_TAIL_CHARS = 64_000
@@ -26,13 +28,13 @@ class LeaseLost(Exception):
 
 def enqueue(job: Job, countdown: float = 0) -> None:
     """Send the job id to its queue once the surrounding transaction commits."""
-    from workers.app import app
+    from webapp.celery_app import RUN_JOB, app
 
     job_id, queue = job.pk, job.queue
 
     def send() -> None:
         Job.objects.filter(pk=job_id).update(enqueued_at=timezone.now())
-        app.send_task("workers.run_job", args=[job_id], queue=queue, countdown=countdown or None)
+        app.send_task(RUN_JOB, args=[job_id], queue=queue, countdown=countdown or None)
 
     transaction.on_commit(send)
 
@@ -67,7 +69,7 @@ def heartbeat(job_id: int, lease: uuid.UUID, log_lines: list[str] | None = None)
         job = _owned(job_id, lease).select_for_update().only("log", "cancel_requested").first()
         if job is None:
             raise LeaseLost(job_id)
-        fields = {"heartbeat_at": timezone.now()}
+        fields: dict[str, object] = {"heartbeat_at": timezone.now()}
         if log_lines:
             fields["log"] = _tail(job.log + "".join(line if line.endswith("\n") else line + "\n" for line in log_lines))
         _owned(job_id, lease).update(**fields)
@@ -92,10 +94,16 @@ def add_metrics(job_id: int, step: int, values: dict[str, float]) -> None:
     )
 
 
-def add_artifact(job_id: int, name: str, path: str, sha256: str, size: int) -> None:
-    JobArtifact.objects.update_or_create(
-        job_id=job_id, name=name, defaults={"path": path, "sha256": sha256, "size": size}
+def add_artifact(job_id: int, name: str, path: Path, patterns: tuple[str, ...] = ("*",),
+                 recursive: bool = True) -> JobArtifact:
+    """Record what a job produced or read (a dataset file, a model folder, its run inputs) by
+    location and SHA-256 (of a folder: of its files matching the patterns); recording the same
+    name again replaces the old entry."""
+    sha256, size = sha256_of(path, patterns, recursive)
+    artifact, _ = JobArtifact.objects.update_or_create(
+        job_id=job_id, name=name, defaults={"path": str(path), "sha256": sha256, "size": size}
     )
+    return artifact
 
 
 def finish(job_id: int, lease: uuid.UUID, status: str, error: str = "", result: dict | None = None) -> None:

@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from webapp.jobs.registry import kind_choices
+
 
 class Job(models.Model):
     """One long operation. The row, not the broker, is the source of truth about it."""
@@ -16,7 +18,8 @@ class Job(models.Model):
 
     ACTIVE = (Status.QUEUED, Status.RUNNING)
 
-    kind = models.CharField(max_length=64)
+    # Each domain registers the kinds it owns (webapp/jobs/registry.py); the spine knows none.
+    kind = models.CharField(max_length=64, choices=kind_choices)
     queue = models.CharField(max_length=32, default="default")
     config = models.JSONField(default=dict)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)

@@ -71,5 +71,5 @@ def metric_rank(name: str) -> tuple:
     return (2, METRIC_LAST.index(name), name) if name in METRIC_LAST else (1, 0, name)
 
 
-def metrics_since(job: Job, after_step: int = -1) -> list[dict]:
+def metrics_since(job: Job, after_step: int = -1) -> list:
     return list(job.metrics.filter(step__gt=after_step).values("step", "name", "value").order_by("step", "name"))

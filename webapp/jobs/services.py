@@ -6,10 +6,18 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from alignment.errors import UserError
+from webapp.core.models import record
 from webapp.jobs.engine import enqueue
 from webapp.jobs.models import Job
 
 QUEUES = ("default", "gpu")
+
+
+def check_queue(queue: str) -> str:
+    if queue not in QUEUES:
+        raise UserError(f"queue must be one of {', '.join(QUEUES)}")
+    return queue
 
 
 class JobStateError(Exception):
@@ -24,12 +32,13 @@ def launch(kind: str, config: dict, user, queue: str = "default", constitution_v
         kind=kind, config=config, queue=queue, created_by=user, max_attempts=settings.JOB_MAX_ATTEMPTS,
         constitution_version=constitution_version,
     )
+    record(user, "launch", job, kind=kind, queue=queue)
     enqueue(job)
     return job
 
 
 @transaction.atomic
-def cancel(job: Job) -> Job:
+def cancel(job: Job, user=None) -> Job:
     now = timezone.now()
     # A queued job is cancelled on the spot; a running one is flagged and its worker stops
     # within a heartbeat.
@@ -39,12 +48,13 @@ def cancel(job: Job) -> Job:
         pass
     elif not Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING).update(cancel_requested=True):
         raise JobStateError(f"job {job.pk} is {job.status}; only queued or running jobs can be cancelled")
+    record(user, "cancel", job, kind=job.kind)
     job.refresh_from_db()
     return job
 
 
 @transaction.atomic
-def retry(job: Job) -> Job:
+def retry(job: Job, user=None) -> Job:
     """Run a failed or cancelled job again. Results are written with idempotent keys, so the
     new run picks up where the last one stopped."""
     if not Job.objects.filter(pk=job.pk, status__in=[Job.Status.FAILED, Job.Status.CANCELLED]).update(
@@ -52,6 +62,7 @@ def retry(job: Job) -> Job:
         finished_at=None, error="", lease=None,
     ):
         raise JobStateError(f"job {job.pk} is {job.status}; only failed or cancelled jobs can be retried")
+    record(user, "retry", job, kind=job.kind)
     job.refresh_from_db()
     Job.objects.filter(pk=job.pk).update(log=job.log + "--- retried by user ---\n")
     enqueue(job)

@@ -3,21 +3,12 @@ import json
 from django.contrib import messages
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
 
 from webapp.accounts.roles import role_required
-from webapp.jobs import selectors, services
+from webapp.jobs import registry, selectors, services
 from webapp.jobs.models import Job
-from webapp.feedback.selectors import pair_page
-from webapp.prompts.selectors import response_page
-from webapp.training.models import Evaluation, TrainedModel
-
-
-def _int(raw) -> int:
-    try:
-        return max(0, int(raw or 0))
-    except ValueError:
-        return 0
 
 
 def job_list(request):
@@ -27,21 +18,18 @@ def job_list(request):
 
 def job_detail(request, pk: int):
     job = get_object_or_404(Job.objects.select_related("created_by"), pk=pk)
-    context = {"job": job, "state": selectors.job_state(job), "artifacts": job.artifacts.all(),
-               "metric_order": json.dumps({"first": selectors.METRIC_ORDER, "last": selectors.METRIC_LAST})}
-    if job.kind == "sample_responses":
-        context.update(response_page(job, after=request.GET.get("after")))
-        if request.GET.get("partial") == "responses":
-            return render(request, "jobs/_responses.html", context)
-    if job.kind == "feedback":
-        context.update(pair_page(job, after=_int(request.GET.get("after"))))
-        if request.GET.get("partial") == "pairs":
-            return render(request, "jobs/_pairs.html", context)
-    if job.kind == "train":
-        context["trained_model"] = TrainedModel.objects.filter(job=job).first()
-    if job.kind == "evaluate":
-        context["evaluation"] = Evaluation.objects.filter(job=job).first()
-    return render(request, "jobs/detail.html", context)
+    panels = [(panel, panel.context(request, job)) for panel in registry.panels_for(job.kind)]
+    partial = request.GET.get("partial")
+    for panel, context in panels:
+        if partial and panel.partial and panel.name == partial and context is not None:
+            return render(request, panel.partial, {"job": job, **context})
+    shown = [(panel.top, render_to_string(panel.template, {"job": job, **context}, request))
+             for panel, context in panels if context is not None]
+    return render(request, "jobs/detail.html", {
+        "job": job, "state": selectors.job_state(job), "artifacts": job.artifacts.all(),
+        "top_panels": [html for top, html in shown if top], "panels": [html for top, html in shown if not top],
+        "kind_label": registry.KINDS.get(job.kind, job.kind),
+        "metric_order": json.dumps({"first": selectors.METRIC_ORDER, "last": selectors.METRIC_LAST})})
 
 
 def job_state(request, pk: int):
@@ -60,14 +48,14 @@ def worker_check(request):
     if queue not in services.QUEUES:
         messages.error(request, f"unknown queue {queue!r}")
         return redirect("jobs")
-    job = services.launch("worker_check", {}, request.user, queue=queue)
+    job = services.launch("check", {}, request.user, queue=queue)
     return redirect("job_detail", pk=job.pk)
 
 
 def _act(request, pk: int, action, done: str):
     job = get_object_or_404(Job, pk=pk)
     try:
-        action(job)
+        action(job, request.user)
         messages.info(request, done.format(pk=job.pk))
     except services.JobStateError as exc:
         messages.error(request, str(exc))

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-
 from django.db import transaction
 
+from alignment import records
 from alignment.errors import UserError
 from webapp.prompts.models import Prompt, PromptSet
 
@@ -16,59 +13,26 @@ MAX_PROMPTS = 100_000
 MAX_PROMPT_CHARS = 20_000
 
 
-def _prompt_of(obj: dict, where: str) -> str:
-    if "prompt" in obj:
-        text = obj["prompt"]
-    elif "messages" in obj:
-        messages = obj["messages"]
-        users = [m.get("content") for m in messages if isinstance(m, dict) and m.get("role") == "user"] \
-            if isinstance(messages, list) else []
-        if not users:
-            raise UserError(f"{where}: 'messages' has no user message")
-        text = users[-1]
-    else:
-        raise UserError(f"{where}: needs a 'prompt' field or chat 'messages'")
-    if not isinstance(text, str) or not text.strip():
-        raise UserError(f"{where}: the prompt is empty")
-    if len(text) > MAX_PROMPT_CHARS:
-        raise UserError(f"{where}: the prompt has {len(text)} characters; the limit is {MAX_PROMPT_CHARS}")
-    return text.strip()
-
-
 def parse(name: str, data: bytes) -> list[tuple[str, str, str]]:
     """(key, text, category) rows from a .jsonl or .csv upload."""
     if len(data) > MAX_BYTES:
         raise UserError(f"{name}: {len(data)} bytes; the limit is {MAX_BYTES}")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise UserError(f"{name}: not UTF-8 text") from None
-    rows: list[tuple[str, str, str]] = []
-    if name.lower().endswith(".jsonl"):
-        for number, line in enumerate(text.splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except ValueError:
-                raise UserError(f"{name} line {number}: not valid JSON") from None
-            if not isinstance(obj, dict):
-                raise UserError(f"{name} line {number}: expected a JSON object")
-            key = str(obj.get("key") or obj.get("id") or number)
-            rows.append((key, _prompt_of(obj, f"{name} line {number}"), str(obj.get("category") or "")[:100]))
-    elif name.lower().endswith(".csv"):
-        reader = csv.DictReader(io.StringIO(text))
-        if not reader.fieldnames or "prompt" not in reader.fieldnames:
-            raise UserError(f"{name}: the header needs a 'prompt' column")
-        for number, row in enumerate(reader, start=2):
-            key = str(row.get("key") or row.get("id") or number)
-            rows.append((key, _prompt_of(row, f"{name} line {number}"), (row.get("category") or "")[:100]))
+    text = records.decode(name, data)
+    lower = name.lower()
+    if lower.endswith(".jsonl"):
+        objects = records.jsonl_objects(text.splitlines(), name)
+    elif lower.endswith(".csv"):
+        objects = records.csv_objects(text, name, required="prompt")
     else:
         raise UserError(f"{name}: upload a .jsonl or .csv file")
+    rows: list[tuple[str, str, str]] = []
+    for where, obj in objects:
+        key = str(obj.get("key") or obj.get("id") or where.rpartition(" ")[2])
+        rows.append((key, records.prompt_of(obj, where, MAX_PROMPT_CHARS), str(obj.get("category") or "")[:100]))
+        if len(rows) > MAX_PROMPTS:
+            raise UserError(f"{name}: more than {MAX_PROMPTS} prompts; the limit is {MAX_PROMPTS}")
     if not rows:
         raise UserError(f"{name}: no prompts found")
-    if len(rows) > MAX_PROMPTS:
-        raise UserError(f"{name}: {len(rows)} prompts; the limit is {MAX_PROMPTS}")
     seen: set[str] = set()
     for key, _, _ in rows:
         if len(key) > 200:

@@ -7,13 +7,15 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Count
 
-from alignment import redteam
+from alignment import records, redteam
 from alignment.errors import UserError
-from alignment.models import resolve_model
+from alignment.model_folders import resolve_model
 from alignment.sampling import SampleConfig
 from webapp.jobs import services as jobs
-from webapp.prompts.models import Prompt, PromptSet
+from webapp.jobs.models import Job
+from webapp.prompts.models import Prompt, PromptSet, Response
 
 BENIGN_FILE = settings.BASE_DIR / "data" / "prompt_sets" / "benign-instructions.jsonl"
 BENIGN_DESCRIPTION = (
@@ -59,27 +61,50 @@ def load_shipped_prompt_sets() -> list[LoadedSet]:
     return loaded
 
 
-def launch_sampling(user, prompt_set: PromptSet, params: dict):
+def launch_sampling(user, prompt_set: PromptSet, choices: dict, limit: int | None = None, queue: str = "default"):
     """Validate everything a sampling run needs before a job exists, then launch it."""
-    config = SampleConfig(**{k: params[k] for k in ("model", "n", "temperature", "top_p", "max_new_tokens", "seed", "batch_size")})
-    config.validate()
+    config = SampleConfig.from_choices(choices)
     resolve_model(config.model)  # an unknown or unreadable model fails here, not in the worker
-    limit = params.get("limit")
-    available = prompt_set.prompts.count()
-    if available == 0:
+    if not prompt_set.prompts.exists():
         raise UserError(f"prompt set {prompt_set.name!r} has no prompts")
     if limit is not None and limit < 1:
         raise UserError("limit must be at least 1")
-    snapshot = {
-        "prompt_set": prompt_set.pk,
-        "prompt_set_name": prompt_set.name,
-        "limit": limit,
-        "model": config.model,
-        "n": config.n,
-        "temperature": config.temperature,
-        "top_p": config.top_p,
-        "max_new_tokens": config.max_new_tokens,
-        "seed": config.seed,
-        "batch_size": config.batch_size,
-    }
-    return jobs.launch("sample_responses", snapshot, user, queue=params.get("queue") or "default")
+    snapshot = config.choices() | {"prompt_set": prompt_set.pk, "prompt_set_name": prompt_set.name, "limit": limit}
+    return jobs.launch("sample", snapshot, user, queue=queue)
+
+
+def chosen_prompts(job: Job) -> list[Prompt]:
+    """The prompts a job was launched on: its set, in id order, up to its limit."""
+    cfg = job.config
+    return list(Prompt.objects.filter(prompt_set_id=cfg["prompt_set"]).order_by("id")[: cfg.get("limit") or None])
+
+
+def prompt_row(prompt: Prompt, **extra) -> dict:
+    return records.prompt_row(str(prompt.pk), prompt.text, **extra)
+
+
+def unsampled(job: Job) -> tuple[list[Prompt], int]:
+    """(prompts still short of N responses, how many prompts are done): a resumed job samples
+    only what its earlier attempts did not store."""
+    prompts = chosen_prompts(job)
+    counts = dict(Response.objects.filter(job=job).values_list("prompt_id").annotate(c=Count("id"))
+                  .values_list("prompt_id", "c"))
+    remaining = [p for p in prompts if counts.get(p.pk, 0) < job.config["n"]]
+    return remaining, len(prompts) - len(remaining)
+
+
+def store_responses(job: Job, items: list[dict]) -> None:
+    """Sampled responses, as the child reports them; (job, prompt, sample_index) is their
+    idempotent key, so a resumed job may send a sample again."""
+    Response.objects.bulk_create([
+        Response(job=job, prompt_id=int(i["key"]), sample_index=i["sample_index"], text=i["text"], model=i["model"],
+                 temperature=i["params"]["temperature"], top_p=i["params"]["top_p"],
+                 max_new_tokens=i["params"]["max_new_tokens"], seed=i["params"]["seed"],
+                 finish_reason=i["finish_reason"], completion_tokens=i["completion_tokens"])
+        for i in items
+    ], ignore_conflicts=True)
+
+
+def ingest_samples(job: Job, event: dict) -> None:
+    if event["event"] == "records":
+        store_responses(job, event["items"])

@@ -2,7 +2,10 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 
 from alignment.errors import UserError
+from alignment.sampling import SampleConfig
+from alignment.synthesis import SynthesisConfig
 from webapp.accounts.roles import role_required
+from webapp.core.forms import chosen
 from webapp.prompts import selectors
 from webapp.prompts.forms import ImportPromptsForm, SampleForm, SynthesisForm
 from webapp.prompts.importing import import_prompt_set
@@ -27,7 +30,8 @@ def sample_new(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            job = launch_sampling(request.user, data["prompt_set"], data)
+            job = launch_sampling(request.user, data["prompt_set"], chosen(SampleConfig, data), limit=data.get("limit"),
+                                  queue=data["queue"])
         except UserError as exc:
             form.add_error(None, str(exc))
         else:
@@ -60,7 +64,8 @@ def synthesize_new(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            job = launch_synthesis(request.user, data["source"], data["name"], data, queue=data["queue"])
+            job = launch_synthesis(request.user, data["source"], data["name"], chosen(SynthesisConfig, data),
+                                   queue=data["queue"])
         except UserError as exc:
             form.add_error(None, str(exc))
         else:

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
 from alignment.errors import UserError
+from alignment.evaluation import EvalConfig
+from alignment.selfreward import SelfRewardConfig
+from alignment.training.config import TrainConfig
 from webapp.accounts.roles import require
 from webapp.constitutions.models import ConstitutionVersion
+from webapp.core.schemas import choices_of, config_schema
+from webapp.datasets.models import Dataset
 from webapp.prompts.models import PromptSet
-from webapp.review.models import Dataset
 from webapp.training import evaluations, selectors, services
 from webapp.training.models import Evaluation
 
@@ -19,16 +23,24 @@ router = Router(tags=["training"])
 class TrainIn(Schema):
     name: str
     dataset: int
-    config: dict = {}
+    config: config_schema(TrainConfig) = Field(default_factory=dict)  # type: ignore[valid-type]
     constitution_version: int | None = None
 
 
 class EvaluateIn(Schema):
-    config: dict = {}
+    config: config_schema(EvalConfig) = Field(default_factory=dict)  # type: ignore[valid-type]
     constitution_version: int | None = None
     prompt_set: int | None = None
     dataset: int | None = None
     limit: int | None = None
+
+
+class SelfRewardIn(Schema):
+    name: str
+    prompt_set: int
+    constitution_version: int
+    limit: int | None = None
+    config: config_schema(SelfRewardConfig) = Field(default_factory=dict)  # type: ignore[valid-type]
 
 
 def _get(model, pk):
@@ -50,9 +62,8 @@ def _model_row(m) -> dict:
 def launch_run(request, body: TrainIn):
     """Launch SFT, reward-model, DPO, GRPO or RLOO training; `config` holds TrainConfig fields."""
     require(request.user, "operator")
-    params = {**body.config, "dataset": _get(Dataset, body.dataset),
-              "constitution_version": _get(ConstitutionVersion, body.constitution_version)}
-    job = services.launch_training(request.user, body.name, params)
+    job = services.launch_training(request.user, body.name, choices_of(body.config), _get(Dataset, body.dataset),
+                                   _get(ConstitutionVersion, body.constitution_version))
     return 201, {"job": job.pk, "queue": job.queue, "config": job.config}
 
 
@@ -60,9 +71,8 @@ def launch_run(request, body: TrainIn):
 def preview_run(request, body: TrainIn):
     """The resolved config a launch with this body would run (method defaults filled in)."""
     require(request.user, "operator")
-    params = {**body.config, "dataset": _get(Dataset, body.dataset),
-              "constitution_version": _get(ConstitutionVersion, body.constitution_version)}
-    return {"yaml": services.preview(request.user, params)}
+    return {"yaml": services.preview(request.user, choices_of(body.config), _get(Dataset, body.dataset),
+                                     _get(ConstitutionVersion, body.constitution_version))}
 
 
 @router.get("/models")
@@ -73,10 +83,20 @@ def list_models(request):
 @router.post("/evaluations", response={201: dict})
 def launch_evaluation(request, body: EvaluateIn):
     require(request.user, "operator")
-    params = {**body.config, "constitution_version": _get(ConstitutionVersion, body.constitution_version),
-              "prompt_set": _get(PromptSet, body.prompt_set), "dataset": _get(Dataset, body.dataset), "limit": body.limit}
-    job = evaluations.launch_evaluation(request.user, params)
+    job = evaluations.launch_evaluation(
+        request.user, choices_of(body.config), constitution_version=_get(ConstitutionVersion, body.constitution_version),
+        prompt_set=_get(PromptSet, body.prompt_set), dataset=_get(Dataset, body.dataset), limit=body.limit)
     return 201, {"job": job.pk, "evaluation": job.evaluation.pk}
+
+
+@router.post("/self-rewarding", response={201: dict})
+def launch_loop(request, body: SelfRewardIn):
+    """Launch a Self-Rewarding loop; `config` holds SelfRewardConfig fields."""
+    require(request.user, "operator")
+    job = services.launch_self_rewarding(request.user, body.name, choices_of(body.config),
+                                         _get(PromptSet, body.prompt_set),
+                                         _get(ConstitutionVersion, body.constitution_version), body.limit)
+    return 201, {"job": job.pk, "config": job.config}
 
 
 @router.get("/evaluations/{pk}")

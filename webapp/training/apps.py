@@ -4,3 +4,14 @@ from django.apps import AppConfig
 class TrainingConfig(AppConfig):
     name = "webapp.training"
     label = "training"
+
+    def ready(self) -> None:
+        from webapp.core.forms import MODEL_SOURCES
+        from webapp.jobs.registry import register_kind
+        from webapp.training import panels
+        from webapp.training.selectors import model_names
+
+        register_kind("train", "Training run", panels.RUN)
+        register_kind("evaluate", "Evaluation", panels.EVALUATION)
+        register_kind("self_reward", "Self-Rewarding loop")
+        MODEL_SOURCES.append(model_names)

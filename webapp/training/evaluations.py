@@ -2,27 +2,24 @@
 
 from __future__ import annotations
 
-import dataclasses
+from typing import Any
 
 from django.db import transaction
 
 from alignment import redteam
 from alignment.errors import UserError
 from alignment.evaluation import EvalConfig
-from alignment.models import resolve_model
+from alignment.model_folders import resolve_model
 from webapp.constitutions.services import can_view
 from webapp.jobs import services as jobs
 from webapp.training.models import Evaluation, TrainedModel
 from webapp.training.services import check_reward_model
 
-EVAL_FIELDS = ("kind", "model", "baseline", "judge", "principles", "max_new_tokens", "temperature", "seed", "batch_size")
 
-
-def launch_evaluation(user, params: dict):
-    values = {k: params[k] for k in EVAL_FIELDS if params.get(k) not in (None, "")}
-    config = EvalConfig(**values, prompts="<set>", constitution="<version>")
-    config.validate()
-    version, prompt_set, dataset = params.get("constitution_version"), params.get("prompt_set"), params.get("dataset")
+def launch_evaluation(user, choices: dict, constitution_version=None, prompt_set=None, dataset=None,
+                      limit: int | None = None):
+    config = EvalConfig.from_choices(choices)
+    version = constitution_version
     if config.kind == "win_rate":
         if version is None or prompt_set is None:
             raise UserError("a win rate needs held-out prompts and the constitution version the judge uses")
@@ -44,10 +41,11 @@ def launch_evaluation(user, params: dict):
             raise UserError("reward-model accuracy needs a ready preference dataset (e.g. an imported human-labeled set)")
         check_reward_model(config.model)
         version = prompt_set = None
-    limit = params.get("limit")
-    snapshot = {k: v for k, v in dataclasses.asdict(config).items() if k in EVAL_FIELDS}
-    snapshot |= {"constitution_version": version.pk if version else None, "prompt_set": prompt_set.pk if prompt_set else None,
-                 "dataset": dataset.pk if dataset else None, "limit": limit}
+    if limit is not None and limit < 1:
+        raise UserError("limit must be at least 1")
+    snapshot = config.choices() | {"constitution_version": version.pk if version else None,
+                                   "prompt_set": prompt_set.pk if prompt_set else None,
+                                   "dataset": dataset.pk if dataset else None, "limit": limit}
     with transaction.atomic():
         job = jobs.launch("evaluate", snapshot, user, constitution_version=version)
         Evaluation.objects.create(kind=config.kind, model=config.model, baseline=config.baseline if version else "",
@@ -68,11 +66,24 @@ def harmlessness_preset(versions) -> dict:
     return {"kind": "win_rate", "principles": "harmlessness", "prompt_set": red_team, "constitution_version": version}
 
 
-def record(job, items: list[dict], summary: dict) -> Evaluation:
-    score = summary.get("win_rate") or summary.get("accuracy")
-    Evaluation.objects.filter(job=job).update(score=score["value"], ci_low=score["low"], ci_high=score["high"],
-                                              n=score["n"], result=summary, items=items)
-    return Evaluation.objects.get(job=job)
+class Ingest:
+    """An evaluation's events: per-item results, then the summary (a win rate or an accuracy,
+    with its interval), recorded on the Evaluation row when the run ends."""
+
+    def __init__(self, job) -> None:
+        self.job, self.items, self.summary = job, list[dict](), dict[str, Any]()
+
+    def __call__(self, event: dict) -> None:
+        if event["event"] == "records":
+            self.items.extend(event["items"])
+        elif event["event"] == "summary":
+            self.summary.update({k: v for k, v in event.items() if k != "event"})
+
+    def finish(self) -> Evaluation:
+        score = self.summary.get("win_rate") or self.summary["accuracy"]
+        Evaluation.objects.filter(job=self.job).update(score=score["value"], ci_low=score["low"], ci_high=score["high"],
+                                                       n=score["n"], result=self.summary, items=self.items)
+        return Evaluation.objects.get(job=self.job)
 
 
 def leaderboard():

@@ -17,7 +17,7 @@ class TrainedModel(models.Model):
     kind = models.CharField(max_length=8, choices=KINDS)
     method = models.CharField(max_length=8, choices=list(METHODS.items()))
     base_model = models.CharField(max_length=1024)
-    dataset = models.ForeignKey("review.Dataset", null=True, on_delete=models.PROTECT, related_name="trained_models")
+    dataset = models.ForeignKey("datasets.Dataset", null=True, on_delete=models.PROTECT, related_name="trained_models")
     dataset_sha256 = models.CharField(max_length=64, blank=True, help_text="the pinned dataset's content hash")
     constitution_version = models.ForeignKey("constitutions.ConstitutionVersion", null=True, blank=True,
                                              on_delete=models.PROTECT, related_name="trained_models")
@@ -49,7 +49,7 @@ class Evaluation(models.Model):
     principles = models.CharField(max_length=1000, blank=True)
     prompt_set = models.ForeignKey("prompts.PromptSet", null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="evaluations")
-    dataset = models.ForeignKey("review.Dataset", null=True, blank=True, on_delete=models.PROTECT,
+    dataset = models.ForeignKey("datasets.Dataset", null=True, blank=True, on_delete=models.PROTECT,
                                 related_name="evaluations")
     config = models.JSONField(default=dict)
     score = models.FloatField(null=True, help_text="win rate or accuracy")

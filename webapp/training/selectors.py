@@ -10,7 +10,8 @@ from webapp.training.models import TrainedModel
 
 
 def training_runs():
-    return Job.objects.filter(kind__in=["train", "self_rewarding"]).select_related("created_by", "trained_model").order_by("-id")[:200]
+    runs = Job.objects.filter(kind__in=["train", "self_reward"]).select_related("created_by", "trained_model")
+    return runs.order_by("-id")[:200]
 
 
 def registry():
@@ -19,7 +20,7 @@ def registry():
 
 def compare(job_ids: list[int]) -> dict:
     """Runs' metric series overlaid (one panel per metric they share) and their configs diffed."""
-    jobs = list(Job.objects.filter(kind__in=["train", "self_rewarding"], pk__in=job_ids).order_by("pk"))
+    jobs = list(Job.objects.filter(kind__in=["train", "self_reward"], pk__in=job_ids).order_by("pk"))
     series: dict[str, dict[int, dict]] = defaultdict(dict)
     for m in JobMetric.objects.filter(job__in=jobs).order_by("step").values("job_id", "name", "step", "value"):
         trace = series[m["name"]].setdefault(m["job_id"], {"x": [], "y": []})
@@ -33,3 +34,9 @@ def compare(job_ids: list[int]) -> dict:
     panels = [{"metric": name, "traces": [{"job": job.pk, "name": job.config.get("name", f"job {job.pk}"),
                                            **series[name][job.pk]} for job in jobs]} for name in shared]
     return {"jobs": jobs, "config_rows": rows, "panels": panels}
+
+
+def model_names() -> list[dict[str, str]]:
+    """Registered models for the model box, newest first."""
+    return [{"name": m["name"], "label": f"{m['kind']} ({m['method']})"}
+            for m in TrainedModel.objects.order_by("-id").values("name", "kind", "method")[:500]]

@@ -4,7 +4,6 @@ refused here, before any job exists."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import re
 import shutil
@@ -15,30 +14,29 @@ from django.conf import settings
 from django.db import transaction
 
 from alignment.errors import UserError
-from alignment.models import resolve_model
+from alignment.model_folders import resolve_model
 from alignment.training.config import ONLINE, TrainConfig
 from alignment.training.memory import describe, estimate
 from webapp.constitutions.services import can_view
+from webapp.core.models import record
+from webapp.datasets.models import Dataset
 from webapp.jobs import services as jobs
+from webapp.jobs.engine import add_artifact
 from webapp.jobs.models import Job
-from webapp.review.models import Dataset
 from webapp.training.models import TrainedModel
 
 NAME = re.compile(r"[a-z0-9][a-z0-9-]{1,99}")
-# Fields the launch form sets; paths (dataset, output, constitution) are the worker's to fill.
-FORM_FIELDS = [f.name for f in dataclasses.fields(TrainConfig) if f.name not in ("dataset", "output", "constitution")]
 FITS = {"sft": ("sft", "preference"), "dpo": ("preference",), "reward": ("preference",),
         "grpo": ("preference", "sft"), "rloo": ("preference", "sft")}
 
 
-def resolve(user, params: dict) -> tuple[TrainConfig, Dataset, object]:
-    """The resolved config, the pinned dataset and the constitution version, or a UserError."""
-    values = {k: params[k] for k in FORM_FIELDS if params.get(k) not in (None, "")}
-    version = params.get("constitution_version")
-    if version is not None:
-        values["constitution"] = f"<{version.name} v{version.number}>"  # the worker writes the file
-    config = TrainConfig(**values).resolved()
-    dataset = params.get("dataset")
+def resolve(user, choices: dict, dataset: Dataset | None, version=None) -> tuple[TrainConfig, Dataset]:
+    """The resolved config (method defaults filled in), or a UserError; the worker adds the
+    files (the dataset, the run folder, the version's constitution)."""
+    config = TrainConfig.from_choices(choices)
+    if config.reads_principles() and version is None:
+        raise UserError(f"{config.reads_principles()}: choose a constitution version")
+    config = config.resolved()
     if not isinstance(dataset, Dataset):
         raise UserError("choose a dataset")
     if not dataset.ready:
@@ -48,8 +46,6 @@ def resolve(user, params: dict) -> tuple[TrainConfig, Dataset, object]:
                         f"it needs {' or '.join(FITS[config.method])} records")
     if version is not None and not can_view(user, version.constitution):
         raise UserError("you cannot use that constitution")
-    if (config.instructable or (config.method in ONLINE and config.principles)) and version is None:
-        raise UserError("choose the constitution version whose principles the reward model reads")
     resolve_model(config.model)
     if config.method in ONLINE and config.reward_model:
         check_reward_model(config.reward_model)
@@ -57,7 +53,7 @@ def resolve(user, params: dict) -> tuple[TrainConfig, Dataset, object]:
         resolve_model(config.reward_judge)
         if not version.document().of_kind("rubric"):
             raise UserError(f"{version.name} v{version.number} has no enabled rubric principle for the reward judge")
-    return config, dataset, version
+    return config, dataset
 
 
 def check_reward_model(name: str) -> None:
@@ -70,26 +66,23 @@ def check_reward_model(name: str) -> None:
         raise UserError(f"{name} is not a reward model (train one with the reward method first)")
 
 
-def preview(user, params: dict) -> str:
-    """The YAML the training child will receive (paths filled in by the worker)."""
-    config, dataset, version = resolve(user, params)
-    data = dataclasses.asdict(config)
-    data["dataset"] = f"<dataset {dataset.pk}: {dataset.name}, sha256 {dataset.sha256[:12]}…>"
-    data["output"] = "<run folder>"
-    data["constitution"] = f"<{version.name} v{version.number}>" if version else ""
+def preview(user, choices: dict, dataset: Dataset | None, version=None) -> str:
+    """The YAML the training child will receive (the files are the worker's to fill in)."""
+    config, dataset = resolve(user, choices, dataset, version)
+    data = {"dataset": f"<dataset {dataset.pk}: {dataset.name}, sha256 {dataset.sha256[:12]}…>",
+            "output": "<run folder>", "constitution": f"<{version.name} v{version.number}>" if version else "",
+            **config.choices()}
     scorer = resolve_model(config.reward_judge or config.reward_model) if config.method in ONLINE else None
     needs = describe(estimate(config, resolve_model(config.model), scorer, gpu=config.device == "gpu"))
     return yaml.safe_dump(data, sort_keys=False) + f"# memory: {needs}; checked again on the worker before loading\n"
 
 
-def launch_training(user, name: str, params: dict) -> Job:
-    name = (name or "").strip()
-    if not NAME.fullmatch(name):
-        raise UserError("name: 2-100 lowercase letters, digits and dashes, starting with a letter or digit")
-    config, dataset, version = resolve(user, params)
-    snapshot = {k: v for k, v in dataclasses.asdict(config).items() if k in FORM_FIELDS}
-    snapshot |= {"name": name, "dataset": dataset.pk, "dataset_name": dataset.name, "dataset_sha256": dataset.sha256,
-                 "constitution_version": version.pk if version else None}
+def launch_training(user, name: str, choices: dict, dataset: Dataset | None, version=None) -> Job:
+    name = check_name(name)
+    config, dataset = resolve(user, choices, dataset, version)
+    snapshot = config.choices() | {"name": name, "dataset": dataset.pk, "dataset_name": dataset.name,
+                                   "dataset_sha256": dataset.sha256,
+                                   "constitution_version": version.pk if version else None}
     with transaction.atomic():
         taken = TrainedModel.objects.filter(name=name).exists() or Job.objects.filter(
             kind="train", config__name=name, status__in=[Job.Status.QUEUED, Job.Status.RUNNING]).exists()
@@ -99,11 +92,11 @@ def launch_training(user, name: str, params: dict) -> Job:
         return jobs.launch("train", snapshot, user, queue=queue, constitution_version=version)
 
 
-def run_dir(job: Job) -> Path:
-    """The job's own folder: every attempt of the job finds it (and resumes from its
-    checkpoints); the creation time in the name keeps a job from a reset or another database
-    out of a folder an unrelated job with the same id left behind."""
-    return Path(settings.DATA_DIR) / "training" / f"job-{job.pk}-{job.created_at:%Y%m%dT%H%M%S%f}"
+def check_name(name: str) -> str:
+    name = (name or "").strip()
+    if not NAME.fullmatch(name):
+        raise UserError("name: 2-100 lowercase letters, digits and dashes, starting with a letter or digit")
+    return name
 
 
 @transaction.atomic
@@ -125,6 +118,8 @@ def register(job: Job, summary: dict) -> TrainedModel:
         "constitution_version_id": cfg.get("constitution_version"), "config": cfg, "path": str(target),
         "created_by": job.created_by,
         "metrics": {"global_step": summary["global_step"], "train_loss": summary["train_loss"], "last": last}})
+    add_artifact(job.pk, "model", target)
+    record(job.created_by, "register_model", model, name=model.name, job=job.pk)
     return model
 
 
@@ -143,20 +138,29 @@ def register_iteration(job: Job, event: dict) -> TrainedModel:
         "constitution_version_id": cfg.get("constitution_version"), "job": None, "created_by": job.created_by,
         "metrics": {"iteration": event["iteration"], "pairs": event["pairs"], "judge_accuracy": event["judge_accuracy"],
                     "global_step": event["dpo_steps"], "train_loss": event["dpo_loss"], "dataset": event["dataset"]}})
+    add_artifact(job.pk, f"model {name}", target)
+    record(job.created_by, "register_model", model, name=name, job=job.pk, iteration=event["iteration"])
     return model
 
 
-def launch_self_rewarding(user, name: str, params: dict) -> Job:
+class LoopIngest:
+    """A Self-Rewarding loop's events: each iteration's model is registered as it arrives."""
+
+    def __init__(self, job: Job) -> None:
+        self.job, self.iterations = job, list[dict]()
+
+    def __call__(self, event: dict) -> None:
+        if event["event"] == "iteration":
+            model = register_iteration(self.job, event)
+            self.iterations.append({k: event[k] for k in ("iteration", "pairs", "judge_accuracy", "dpo_loss")}
+                                   | {"model": model.name})
+
+
+def launch_self_rewarding(user, name: str, choices: dict, prompt_set, version, limit: int | None = None) -> Job:
     from alignment.selfreward import SelfRewardConfig
 
-    name = (name or "").strip()
-    if not NAME.fullmatch(name):
-        raise UserError("name: 2-100 lowercase letters, digits and dashes, starting with a letter or digit")
-    fields = [f.name for f in dataclasses.fields(SelfRewardConfig) if f.name not in ("seeds", "rubric", "output", "heldout")]
-    config = SelfRewardConfig(**{k: params[k] for k in fields if params.get(k) not in (None, "")},
-                              seeds="<set>", rubric="<version>", output="<folder>")
-    config.validate()
-    version, prompt_set = params.get("constitution_version"), params.get("prompt_set")
+    name = check_name(name)
+    config = SelfRewardConfig.from_choices(choices)
     if version is None or prompt_set is None:
         raise UserError("choose the seed prompts and the constitution version with the judge's rubric")
     if not can_view(user, version.constitution):
@@ -165,13 +169,10 @@ def launch_self_rewarding(user, name: str, params: dict) -> Job:
         raise UserError(f"{version.name} v{version.number} has no rubric principle for the judge")
     if not prompt_set.prompts.exists():
         raise UserError(f"prompt set {prompt_set.name!r} has no prompts")
-    if config.score_mode not in ("parse", "forced"):
-        raise UserError("score_mode must be parse or forced")
     resolve_model(config.model)
     names = [f"{name}-m{t + 1}" for t in range(1, config.iterations + 1)]
     if TrainedModel.objects.filter(name__in=names).exists() or any((Path(settings.MODELS_DIR) / n).exists() for n in names):
         raise UserError(f"models named {names[0]}… already exist: choose another name")
-    snapshot = {k: v for k, v in dataclasses.asdict(config).items() if k in fields}
-    snapshot |= {"name": name, "prompt_set": prompt_set.pk, "limit": params.get("limit"),
-                 "constitution_version": version.pk}
-    return jobs.launch("self_rewarding", snapshot, user, constitution_version=version)
+    snapshot = config.choices() | {"name": name, "prompt_set": prompt_set.pk, "limit": limit,
+                                   "constitution_version": version.pk}
+    return jobs.launch("self_reward", snapshot, user, constitution_version=version)

@@ -2,14 +2,23 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 
 from alignment.errors import UserError
+from alignment.evaluation import EvalConfig
+from alignment.selfreward import SelfRewardConfig
+from alignment.training.config import TrainConfig
 from webapp.accounts.roles import role_required
 from webapp.constitutions.models import ConstitutionVersion
 from webapp.constitutions.services import visible_to
+from webapp.core.forms import chosen
 from webapp.training import selectors
 from webapp.training.evaluations import harmlessness_preset, launch_evaluation
 from webapp.training.evaluations import leaderboard as leaderboard_rows
 from webapp.training.forms import EvaluateForm, SelfRewardForm, TrainForm
 from webapp.training.services import launch_self_rewarding, launch_training, preview
+
+
+def inputs(data: dict) -> dict:
+    """What an evaluation runs on, besides its choices."""
+    return {k: data.get(k) for k in ("constitution_version", "prompt_set", "dataset", "limit")}
 
 
 def _versions(request):
@@ -41,7 +50,8 @@ def training_list(request):
 @role_required("operator")
 def new_training(request):
     return _launch_page(request, _form(request, request.POST or None), "training/new.html",
-                        lambda data: launch_training(request.user, data["name"], data), "Training run")
+                        lambda data: launch_training(request.user, data["name"], chosen(TrainConfig, data),
+                                                     data["dataset"], data["constitution_version"]), "Training run")
 
 
 @role_required("operator")
@@ -53,7 +63,8 @@ def config_preview(request):
         if errors:
             return render(request, "training/_preview.html", {"error": errors})
     try:
-        text = preview(request.user, {**form.cleaned_data})
+        data = form.cleaned_data
+        text = preview(request.user, chosen(TrainConfig, data), data.get("dataset"), data.get("constitution_version"))
     except UserError as exc:
         return render(request, "training/_preview.html", {"error": str(exc)})
     return render(request, "training/_preview.html", {"text": text})
@@ -77,7 +88,8 @@ def new_evaluation(request):
         initial |= harmlessness_preset(versions)
     form = EvaluateForm(request.POST or None, versions=versions, initial=initial)
     return _launch_page(request, form, "training/evaluate.html",
-                        lambda data: launch_evaluation(request.user, data), "Evaluation")
+                        lambda data: launch_evaluation(request.user, chosen(EvalConfig, data), **inputs(data)),
+                        "Evaluation")
 
 
 def leaderboard(request):
@@ -88,4 +100,6 @@ def leaderboard(request):
 def new_self_rewarding(request):
     form = SelfRewardForm(request.POST or None, versions=_versions(request))
     return _launch_page(request, form, "training/selfreward.html",
-                        lambda data: launch_self_rewarding(request.user, data["name"], data), "Self-Rewarding loop")
+                        lambda data: launch_self_rewarding(request.user, data["name"], chosen(SelfRewardConfig, data),
+                                                           data["prompt_set"], data["constitution_version"],
+                                                           data.get("limit")), "Self-Rewarding loop")

@@ -1,14 +1,15 @@
-"""Job kinds the worker knows, by name."""
+"""Job kinds the worker runs: each module is named by its kind (the Job.kind choice and, where
+it runs a child, the `python -m alignment` subcommand) and holds a `run(ctx)` handler."""
 
-from workers.kinds import check, evaluate, export, feedback, sample, selfreward, synthesize, train
+from __future__ import annotations
 
-HANDLERS = {
-    "sample_responses": sample.run,
-    "worker_check": check.run,
-    "feedback": feedback.run,
-    "synthesize_prompts": synthesize.run,
-    "export_pairs": export.run,
-    "train": train.run,
-    "evaluate": evaluate.run,
-    "self_rewarding": selfreward.run,
-}
+import importlib
+from collections.abc import Callable
+
+KINDS = ("check", "sample", "feedback", "synthesize", "export", "train", "evaluate", "self_reward")
+
+
+def handler(kind: str) -> Callable | None:
+    if kind not in KINDS:
+        return None
+    return importlib.import_module(f"workers.kinds.{kind}").run

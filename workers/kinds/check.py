@@ -7,7 +7,7 @@ import shutil
 
 from django.conf import settings
 
-from alignment.models import DEFAULT_MODEL, is_model_folder
+from alignment.model_folders import DEFAULT_MODEL, is_model_folder
 from workers.runner import WORKER_NAME, JobContext
 
 

@@ -1,9 +1,9 @@
-"""The "export pairs" job: write a Dataset's file (see webapp/review/export.py)."""
+"""The "export" job: write a Dataset's file (webapp/datasets/export.py); no child process."""
 
 from __future__ import annotations
 
-from webapp.review.export import write
-from webapp.review.models import Dataset
+from webapp.datasets.export import write
+from webapp.datasets.models import Dataset
 from workers.runner import JobContext
 
 

@@ -181,13 +181,15 @@ def test_the_json_schema_is_published(client):
 
 @pytest.mark.django_db
 def test_script_in_every_text_field_stays_inert_on_every_page(client_as, make_user):
-    from alignment.constitution import Constitution as Doc, Principle
+    from alignment.constitution import Constitution as Doc
+    from alignment.constitution import Principle
 
     # Validation refuses HTML, so plant it the way only a bug or an old import could: through the ORM.
     doc = Doc(name=f"evil {SCRIPT}", description=f"d {SCRIPT}", principles=[
         Principle("p1", "comparison", f"t {SCRIPT}", f"x {SCRIPT}", tags=[SCRIPT],
                   fields={"comparison": f"c {SCRIPT}", "negative": f"n {SCRIPT}"}),
-        Principle("p2", "rubric", "r", "r", fields={"intro": SCRIPT, "points": [SCRIPT, SCRIPT], "instruction": f"Score: {SCRIPT}"}),
+        Principle("p2", "rubric", "r", "r",
+                  fields={"intro": SCRIPT, "points": [SCRIPT, SCRIPT], "instruction": f"Score: {SCRIPT}"}),
         Principle("p3", "preamble", "p", "p", fields={"preamble": SCRIPT, "exemplars": [
             {"prompt": SCRIPT, "response_a": SCRIPT, "response_b": SCRIPT, "answer": "A", "reasoning": SCRIPT}]}),
     ])
@@ -219,7 +221,7 @@ def test_the_api_deletes_only_what_nothing_uses(client_as, constitution, doc):
 
     client = client_as("editor")
     v2 = services.save_version(constitution.owner, constitution, constitution.head_id, edited(doc, text="x."), "x")
-    Job.objects.create(kind="sample_responses", config={}, constitution_version=v2)
+    Job.objects.create(kind="sample", config={}, constitution_version=v2)
     assert client.delete(f"/api/constitutions/{constitution.pk}/versions/2").status_code == 409
     assert client.delete(f"/api/constitutions/{constitution.pk}").status_code == 409
     Job.objects.all().delete()

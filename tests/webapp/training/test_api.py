@@ -26,7 +26,7 @@ def test_the_api_refuses_bad_runs_with_a_message_and_viewers_with_403(client_as,
     d = dataset()
     client = client_as("operator")
     bad = post(client, "/api/training/runs", {"name": "bad-lr", "dataset": d.pk, "config": {"learning_rate": 9}})
-    assert bad.status_code == 400 and "learning_rate is out of range" in bad.json()["detail"]
+    assert bad.status_code == 400 and "learning_rate must be between" in bad.json()["detail"]
     missing = post(client, "/api/training/runs", {"name": "bad-set", "dataset": 999999, "config": {}})
     assert missing.status_code == 400 and "999999" in missing.json()["detail"]
     viewer = post(client_as("viewer"), "/api/training/runs", {"name": "viewer-run", "dataset": d.pk, "config": {}})

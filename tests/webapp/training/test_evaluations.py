@@ -4,12 +4,12 @@ ranked on the leaderboard with links to each model's lineage."""
 import pytest
 
 from alignment.constitution import from_yaml
+from tests.alignment.test_evaluation import ROOT
 from tests.conftest import job_status, wait_for
 from webapp.constitutions import services as constitutions
 from webapp.jobs.models import Job
-from webapp.training.models import Evaluation, TrainedModel
 from webapp.training.evaluations import launch_evaluation
-from tests.alignment.test_evaluation import ROOT
+from webapp.training.models import Evaluation, TrainedModel
 
 HHH = (ROOT / "principles" / "hhh-comparison.yaml").read_bytes()
 
@@ -64,8 +64,8 @@ def test_a_win_rate_runs_on_a_worker_and_tops_the_leaderboard_with_its_lineage(w
                                 dataset=d, path="/m", job=trained)  # stands in for a registered model's lineage
     job = launch_evaluation(make_user("operator"), {
         "kind": "win_rate", "model": "smollm2-135m-instruct", "baseline": "smollm2-135m-instruct",
-        "judge": "smollm2-135m-instruct", "constitution_version": hhh, "prompt_set": small_set,
-        "principles": "harmlessness", "max_new_tokens": 8, "temperature": 0.0, "limit": 2})
+        "judge": "smollm2-135m-instruct", "principles": "harmlessness", "max_new_tokens": 8, "temperature": 0.0},
+        constitution_version=hhh, prompt_set=small_set, limit=2)
     wait_for(lambda: job_status(job.pk) in ("succeeded", "failed"), timeout=300, message="the evaluation")
     job.refresh_from_db()
     assert job.status == "succeeded", job.error

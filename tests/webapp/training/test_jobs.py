@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from alignment.models import resolve_model
+from alignment.model_folders import resolve_model
 from tests.conftest import job_status, wait_for
 from webapp.jobs import services
 from webapp.jobs.models import Job, JobMetric
@@ -24,7 +24,7 @@ def finished(job_id, timeout=300):
 
 def test_a_dpo_run_streams_its_metrics_and_registers_a_usable_model(worker, dataset, model_name, make_user):
     d, name = dataset(), model_name("dpo")
-    job = launch_training(make_user("operator"), name, {"method": "dpo", "dataset": d, **TINY})
+    job = launch_training(make_user("operator"), name, {"method": "dpo", **TINY}, d)
     job = finished(job.pk)
     assert job.status == "succeeded", job.error
     names = set(JobMetric.objects.filter(job=job).values_list("name", flat=True))
@@ -32,7 +32,8 @@ def test_a_dpo_run_streams_its_metrics_and_registers_a_usable_model(worker, data
     assert sorted(set(JobMetric.objects.filter(job=job, name="loss").values_list("step", flat=True))) == [1, 2]
     assert job.progress_done == job.progress_total == 2
     model = TrainedModel.objects.get(job=job)
-    assert (model.name, model.kind, model.method, model.dataset_id, model.dataset_sha256) == (name, "policy", "dpo", d.pk, d.sha256)
+    assert (model.name, model.kind, model.method) == (name, "policy", "dpo")
+    assert (model.dataset_id, model.dataset_sha256) == (d.pk, d.sha256)
     assert model.metrics["global_step"] == 2 and "rewards/margins" in model.metrics["last"]
     assert resolve_model(name) == Path(model.path)  # a later run can pick it by name
     assert (Path(model.path) / "model.safetensors").is_file()
@@ -47,7 +48,7 @@ def trainer_children(worker):
 
 def test_cancel_stops_a_training_run_and_its_trainer(worker, dataset, model_name, make_user):
     job = launch_training(make_user("operator"), model_name("cancel"),
-                          {"method": "sft", "dataset": dataset(), **TINY, "max_steps": 500})
+                          {"method": "sft", **TINY, "max_steps": 500}, dataset())
     wait_for(lambda: JobMetric.objects.filter(job_id=job.pk).exists(), timeout=180, message="the first step")
     services.cancel(Job.objects.get(pk=job.pk))
     job = finished(job.pk, timeout=30)
@@ -59,8 +60,8 @@ def test_cancel_stops_a_training_run_and_its_trainer(worker, dataset, model_name
 def test_a_killed_worker_run_resumes_from_its_checkpoint_on_another_worker(start_worker, dataset, model_name, make_user):
     first = start_worker(beat=False)
     job = launch_training(make_user("operator"), model_name("resume"),
-                          {"method": "sft", "dataset": dataset(), **TINY, "max_steps": 4, "save_steps": 2,
-                           "learning_rate": 1e-4})
+                          {"method": "sft", **TINY, "max_steps": 4, "save_steps": 2, "learning_rate": 1e-4},
+                          dataset())
     wait_for(lambda: "checkpoint at step 2" in Job.objects.get(pk=job.pk).log, timeout=240, message="checkpoint 2")
     first.kill9()
     start_worker()  # a second worker, with the reaper's schedule

@@ -9,8 +9,9 @@ TINY = {"max_steps": "2", "batch_size": "2", "max_length": "64"}
 
 
 def form(dataset, name="my-model", **overrides):
-    from alignment.training.config import TrainConfig
     from dataclasses import fields
+
+    from alignment.training.config import TrainConfig
 
     data = {f.name: ("on" if f.default is True else "") if isinstance(f.default, bool) else str(f.default)
             for f in fields(TrainConfig) if f.name not in ("dataset", "output", "constitution")}
@@ -34,7 +35,7 @@ def test_a_gpu_run_goes_to_the_gpu_queue(client_as, dataset):
 
 
 @pytest.mark.parametrize("overrides, message", [
-    ({"method": "dpo", "learning_rate": "3"}, "learning_rate is out of range"),
+    ({"method": "dpo", "learning_rate": "3"}, "learning_rate must be between"),
     ({"method": "grpo"}, "grpo needs a reward_model or a reward_judge"),
     ({"method": "grpo", "reward_model": "smollm2-135m-instruct", "batch_size": "2", "num_generations": "2"},
      "is not a reward model"),
@@ -141,7 +142,7 @@ def test_a_job_keeps_its_run_folder_and_never_inherits_an_unrelated_jobs_checkpo
     database reset must not resume from the checkpoints the old one left there."""
     from datetime import timedelta
 
-    from webapp.training.services import run_dir
+    from webapp.jobs.folders import run_folder as run_dir
 
     job = Job.objects.create(kind="train", config={})
     assert run_dir(job) == run_dir(Job.objects.get(pk=job.pk))

@@ -19,14 +19,14 @@ def loop_form(version, seeds, name="loop", **overrides):
 
 
 @pytest.mark.parametrize("overrides, message", [
-    ({"iterations": "50"}, "iterations must be 1-10"),
+    ({"iterations": "50"}, "iterations must be between 1 and 10"),
     ({"model": "no-such-model"}, "not found"),
     ({"name": "x"}, "letters"),
 ])
 def test_a_loop_that_cannot_run_is_refused_before_a_job_exists(client_as, rubric, small_set, overrides, message):
     response = client_as("operator").post("/training/self-rewarding/", loop_form(rubric, small_set, **overrides))
     assert message in response.content.decode()
-    assert not Job.objects.filter(kind="self_rewarding").exists()
+    assert not Job.objects.filter(kind="self_reward").exists()
 
 
 def test_a_constitution_without_a_rubric_is_refused(client_as, small_set, pair_run):
@@ -40,9 +40,9 @@ def test_an_iteration_on_a_worker_registers_m2_with_its_pairs_and_dpo_metrics(wo
     name = model_name("loop")
     model_name(f"{name}-m2")  # cleaned up afterwards too
     job = launch_self_rewarding(make_user("operator"), name, {
-        "prompt_set": small_set, "constitution_version": rubric, "limit": 2, "iterations": 1, "n": 2,
-        "max_new_tokens": 8, "judgments_per_response": 1, "judge_max_new_tokens": 8, "score_mode": "forced",
-        "dpo_max_steps": 1, "dpo_batch_size": 2, "max_length": 96})
+        "iterations": 1, "n": 2, "max_new_tokens": 8, "judgments_per_response": 1, "judge_max_new_tokens": 8,
+        "score_mode": "forced", "dpo_max_steps": 1, "dpo_batch_size": 2, "max_length": 96},
+        small_set, rubric, limit=2)
     wait_for(lambda: job_status(job.pk) in ("succeeded", "failed"), timeout=400, message="the loop")
     job.refresh_from_db()
     assert job.status == "succeeded", job.error

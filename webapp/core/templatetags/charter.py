@@ -11,3 +11,13 @@ def markdown(text: str) -> str:
     """User Markdown as sanitized HTML: nh3 keeps a small allow-list of tags, no scripts,
     no event handlers, no javascript: links."""
     return mark_safe(render_markdown(text))  # noqa: S308 - sanitized by nh3 above
+
+
+@register.inclusion_tag("core/_model_datalist.html")
+def model_datalist():
+    """The names a model box offers: the default model, then what each domain registered
+    (trained models, newest first)."""
+    from alignment.model_folders import DEFAULT_MODEL
+    from webapp.core.forms import model_choices
+
+    return {"default": DEFAULT_MODEL, "models": model_choices()}

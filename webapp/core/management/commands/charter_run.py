@@ -43,7 +43,7 @@ class Command(BaseCommand):
         call_command("load_prompt_sets")
         call_command("load_constitutions")
         if not skip_model:
-            from alignment.models import prepare_default_model
+            from alignment.model_folders import prepare_default_model
 
             self.stdout.write("preparing the default model (first run converts the packaged GGUF, ~1 min)...")
             self.stdout.write(f"default model: {prepare_default_model(settings.MODELS_DIR)}")

@@ -1,0 +1,158 @@
+"""Exporting pairs as a Dataset: overrides applied, ties by choice, a hash of the content,
+a download, bad input refused; and the export job on a real worker."""
+
+import hashlib
+import json
+
+import pytest
+
+from tests.conftest import job_status, wait_for
+from webapp.datasets.export import dataset_path, launch_export, write
+from webapp.datasets.models import Dataset
+from webapp.jobs.models import Job
+from webapp.pairs.services import submit
+
+
+@pytest.fixture
+def reviewed(make_pair, make_user):
+    reviewer = make_user("reviewer")
+    pairs = {
+        "plain": make_pair(chosen="good", rejected="bad", margin=0.8),
+        "flipped": make_pair(chosen="judge liked", rejected="human liked", margin=0.3),
+        "flagged": make_pair(margin=0.5),
+        "judge_tie": make_pair(margin=0.0, tie=True),
+        "human_tie": make_pair(margin=0.6),
+    }
+    submit(reviewer, pairs["flipped"].pk, "flip", 0)
+    submit(reviewer, pairs["flagged"].pk, "flag", 0, reason="harmful")
+    submit(reviewer, pairs["human_tie"].pk, "tie", 0)
+    return pairs
+
+
+def lines(dataset):
+    return [json.loads(line) for line in dataset_path(dataset).read_text().splitlines()]
+
+
+@pytest.mark.django_db
+def test_an_export_applies_reviews_and_drops_ties_flags_by_default(reviewed, make_user):
+    operator = make_user("operator")
+    dataset = write(launch_export(operator, "clean", {}), operator)
+    rows = {r["pair_id"]: r for r in lines(dataset)}
+    assert set(rows) == {reviewed["plain"].pk, reviewed["flipped"].pk}
+    flipped = rows[reviewed["flipped"].pk]
+    assert flipped["chosen"] == [{"role": "assistant", "content": "human liked"}]
+    assert flipped["rejected"] == [{"role": "assistant", "content": "judge liked"}]
+    assert flipped["prompt"] == [{"role": "user", "content": "A prompt?"}] and flipped["human_verdict"] == "flip"
+    assert dataset.counts == {"written": 2, "dropped_flag": 1, "dropped_tie": 2} and dataset.rows == 2
+    assert dataset.sha256 == hashlib.sha256(dataset_path(dataset).read_bytes()).hexdigest()
+
+
+@pytest.mark.django_db
+def test_ties_are_kept_when_asked_and_the_filter_is_honoured(reviewed, make_user):
+    operator = make_user("operator")
+    dataset = write(launch_export(operator, "with ties", {"margin_max": "0.65"}, keep_ties=True), operator)
+    rows = {r["pair_id"]: r for r in lines(dataset)}
+    assert set(rows) == {reviewed["flipped"].pk, reviewed["judge_tie"].pk, reviewed["human_tie"].pk}
+    assert rows[reviewed["judge_tie"].pk]["tie"] and rows[reviewed["human_tie"].pk]["tie"]
+    assert dataset.filter == {"margin_max": "0.65"}
+
+
+@pytest.mark.django_db
+def test_writing_the_same_dataset_again_gives_the_same_hash(reviewed, make_user):
+    operator = make_user("operator")
+    dataset = write(launch_export(operator, "twice", {}), operator)
+    first = dataset.sha256
+    assert write(dataset, operator).sha256 == first
+
+
+@pytest.mark.django_db
+def test_sft_exports_take_sl_cai_revisions_only(make_pair, make_user):
+    operator = make_user("operator")
+    revision = make_pair(method="sl_cai", chosen="The revised answer.", rejected="The original.")
+    make_pair(method="rl_cai")
+    dataset = write(launch_export(operator, "sft", {}, kind="sft"), operator)
+    assert lines(dataset) == [{"prompt": [{"role": "user", "content": "A prompt?"}],
+                               "completion": [{"role": "assistant", "content": "The revised answer."}],
+                               "pair_id": revision.pk, "constitution_version": revision.constitution_version_id,
+                               "run": revision.job_id}]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name, query, message", [
+    ("", {}, "a name for the dataset is required"), ("x", {"margin_min": "high"}, "margin_min must be a number"),
+])
+def test_bad_export_requests_are_refused_and_write_nothing(client_as, make_pair, name, query, message):
+    make_pair()
+    response = client_as("operator").post("/pairs/export/", {"name": name, **query}, follow=True)
+    assert message in response.content.decode().replace("&#x27;", "'")
+    assert not Dataset.objects.exists() and not Job.objects.filter(kind="export").exists()
+
+
+@pytest.mark.django_db
+def test_a_taken_name_and_a_viewer_are_refused(client_as, make_pair, make_user):
+    make_pair()
+    launch_export(make_user("operator"), "taken", {})
+    assert "already exists" in client_as("operator").post("/pairs/export/", {"name": "taken"}, follow=True).content.decode()
+    assert client_as("viewer").post("/pairs/export/", {"name": "mine"}).status_code == 403
+
+
+@pytest.mark.django_db
+def test_the_download_serves_the_written_file_and_nothing_before(client_as, make_pair, make_user):
+    make_pair()
+    operator = make_user("operator")
+    dataset = launch_export(operator, "dl", {})
+    client = client_as("viewer")
+    assert client.get(f"/pairs/datasets/{dataset.pk}/download/").status_code == 404
+    write(dataset, operator)
+    response = client.get(f"/pairs/datasets/{dataset.pk}/download/")
+    assert response.status_code == 200 and b"".join(response.streaming_content) == dataset_path(dataset).read_bytes()
+    assert f"dataset-{dataset.pk}.jsonl" in response["Content-Disposition"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_export_job_runs_on_a_real_worker(worker, reviewed, make_user):
+    dataset = launch_export(make_user("operator"), "by worker", {})
+    wait_for(lambda: job_status(dataset.job_id) in ("succeeded", "failed"), timeout=120, message="the export job")
+    dataset.refresh_from_db()
+    assert dataset.job.status == "succeeded", dataset.job.error
+    assert dataset.rows == 2 and dataset.job.result["sha256"] == dataset.sha256
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("kind", ["preference", "sft"])
+def test_parquet_and_datasets_exports_hold_the_same_records_and_content_hash_as_jsonl(reviewed, make_pair, make_user,
+                                                                                   tmp_path, kind):
+    import tarfile
+
+    import datasets
+    import pyarrow.parquet as pq
+
+    make_pair(method="sl_cai", chosen="Revised.", rejected="Original.")
+    operator = make_user("operator")
+    jsonl = write(launch_export(operator, "j", {}, kind=kind), operator)
+    parquet = write(launch_export(operator, "p", {}, kind=kind, format="parquet"), operator)
+    hf = write(launch_export(operator, "h", {}, kind=kind, format="hf"), operator)
+    expected = lines(jsonl)
+    assert pq.read_table(dataset_path(parquet)).to_pylist() == expected
+    with tarfile.open(dataset_path(hf)) as tar:
+        tar.extractall(tmp_path, filter="data")
+    assert datasets.load_from_disk(str(tmp_path / f"dataset-{hf.pk}")).to_list() == expected
+    assert jsonl.sha256 == parquet.sha256 == hf.sha256 and jsonl.rows == parquet.rows == hf.rows == len(expected)
+
+
+@pytest.mark.django_db
+def test_an_unknown_format_is_refused(make_user):
+    from alignment.errors import UserError
+
+    with pytest.raises(UserError, match="format must be one of"):
+        launch_export(make_user("operator"), "x", {}, format="xlsx")
+    assert not Dataset.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("format", ["jsonl", "parquet", "hf"])
+def test_a_filter_that_matches_nothing_gives_an_empty_dataset_not_a_failure(make_pair, make_user, format):
+    make_pair(margin=0.5)
+    operator = make_user("operator")
+    dataset = write(launch_export(operator, "empty", {"margin_min": "0.9"}, format=format), operator)
+    assert dataset.rows == 0 and dataset_path(dataset).is_file()

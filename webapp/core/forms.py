@@ -1,0 +1,71 @@
+"""Form pieces every launch form shares: fields derived from a job kind's config dataclass, the
+model box, the constitution-version choice and the queue choice."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django import forms
+
+from alignment.config import Config, describe
+
+QUEUE_CHOICES = [("default", "default (CPU)"), ("gpu", "gpu")]
+# Where the model box finds names beyond the default model; the training app adds its registry.
+MODEL_SOURCES: list[Callable[[], Iterable[dict[str, str]]]] = []
+
+
+def model_choices() -> list[dict[str, str]]:
+    """[{name, label}] from every registered source."""
+    return [row for source in MODEL_SOURCES for row in source()]
+
+
+class ModelNameInput(forms.TextInput):
+    """Free text (a folder, a path or a cached hub id still work); the page renders the
+    choices once with `{% load charter %}{% model_datalist %}`."""
+
+    def __init__(self, attrs=None):
+        super().__init__({"list": "model-names", "autocomplete": "off", **(attrs or {})})
+
+
+class VersionChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.name} v{obj.number}"
+
+
+def queue_field() -> forms.ChoiceField:
+    return forms.ChoiceField(choices=QUEUE_CHOICES, initial="default",
+                             help_text="gpu: only a worker started with the gpu queue picks the job up")
+
+
+def config_field(row: dict[str, Any]) -> forms.Field:
+    """One form field for one choice of a config dataclass (see alignment.config.describe). A
+    field left blank means the dataclass's default."""
+    common = {"initial": row["default"], "help_text": row["help"], "label": row["label"].capitalize(),
+              "required": False}
+    if row["options"]:
+        return forms.ChoiceField(choices=list(row["options"].items()), **common)
+    if row["type"] == "bool":
+        return forms.BooleanField(**common)
+    # Bounds are the dataclass's to check (one place, one message); the browser gets them as hints.
+    hints = {k: v for k, v in (("min", row["min"]), ("max", row["max"])) if v is not None}
+    if row["type"] == "int":
+        return forms.IntegerField(widget=forms.NumberInput(attrs=hints), **common)
+    if row["type"] == "float":
+        return forms.FloatField(widget=forms.NumberInput(attrs={**hints, "step": "any"}), **common)
+    widget = ModelNameInput if row["model"] else forms.Textarea(attrs={"rows": 3}) if row["multiline"] else None
+    return forms.CharField(max_length=row["max_length"], widget=widget, strip=not row["multiline"], **common)
+
+
+def add_config_fields(form: forms.Form, cls: type[Config], skip: Iterable[str] = ()) -> None:
+    """Append a field for every choice of `cls` (but `skip`) to a form, in the dataclass's order."""
+    skip = set(skip)
+    for row in describe(cls):
+        if row["name"] not in skip:
+            form.fields[row["name"]] = config_field(row)
+
+
+def chosen(cls: type[Config], data: dict[str, Any]) -> dict[str, Any]:
+    """The cleaned data that belongs to `cls`; a blank text box means the dataclass's default."""
+    names = {f.name for f in cls.choice_fields()}
+    return {k: v for k, v in data.items() if k in names and v is not None and v != ""}

@@ -1,0 +1,61 @@
+"""Datasets over the REST API (mounted at /api/pairs beside the pairs, as it always was):
+list, detail and launching an export of the pairs list's filter."""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from ninja import Field, Router, Schema
+
+from webapp.accounts.roles import require
+from webapp.datasets.export import launch_export
+from webapp.datasets.models import Dataset
+from webapp.pairs.api import FILTER_FIELDS, bad_filter
+
+router = Router(tags=["datasets"])
+
+
+class ExportIn(Schema):
+    name: str
+    kind: str = "preference"
+    format: str = "jsonl"
+    keep_ties: bool = False
+    filter: dict[str, str | int | float] = Field(default_factory=dict, description="the pairs list's filter")
+
+
+def _dataset(d: Dataset) -> dict:
+    return {"id": d.pk, "name": d.name, "kind": d.kind, "format": d.format, "filter": d.filter,
+            "keep_ties": d.keep_ties, "job": d.job_id, "status": d.job.status if d.job else None, "ready": d.ready,
+            "rows": d.rows,
+            "counts": d.counts, "sha256": d.sha256 or None, "size_bytes": d.size_bytes,
+            "created_by": d.created_by.username if d.created_by else None, "created_at": d.created_at.isoformat(),
+            "download_url": reverse("dataset_download", args=[d.pk]) if d.ready else None}
+
+
+@router.get("/datasets")
+def list_datasets(request, before: int | None = None, limit: int = 50):
+    """Newest first; pass the last id as `before` for the next page."""
+    require(request.user, "viewer")
+    qs = Dataset.objects.select_related("job", "created_by").order_by("-id")
+    if before is not None:
+        qs = qs.filter(pk__lt=before)
+    return [_dataset(d) for d in qs[: min(max(limit, 1), 200)]]
+
+
+@router.get("/datasets/{int:pk}")
+def get_dataset(request, pk: int):
+    require(request.user, "viewer")
+    return _dataset(get_object_or_404(Dataset.objects.select_related("job", "created_by"), pk=pk))
+
+
+@router.post("/export")
+def export(request, body: ExportIn):
+    """Launch an export job for the filter; the dataset is ready when `sha256` is set."""
+    require(request.user, "operator")
+    unknown = sorted(set(body.filter) - set(FILTER_FIELDS))
+    if unknown:
+        known = ", ".join(FILTER_FIELDS)
+        return bad_filter([f"unknown filter field(s): {', '.join(unknown)}; known: {known}"])
+    query = {k: str(v) for k, v in body.filter.items()}
+    dataset = launch_export(request.user, body.name, query, body.kind, keep_ties=body.keep_ties, format=body.format)
+    return _dataset(Dataset.objects.select_related("job", "created_by").get(pk=dataset.pk))

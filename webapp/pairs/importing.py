@@ -1,0 +1,80 @@
+"""Importing external preference data (JSONL or Parquet; prompt / chosen / rejected as text
+or as chat messages, TRL's conversational format included) as a human-labeled or external
+set. The whole file is validated before anything is written; one transaction writes it all.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from alignment import records
+from alignment.errors import UserError
+from webapp.accounts.roles import require
+from webapp.core.models import record
+from webapp.feedback.ingest import insert_pairs
+from webapp.jobs.models import Job
+from webapp.prompts.models import Prompt, PromptSet
+
+MAX_BYTES = 100 * 1024 * 1024
+MAX_PAIRS = 1_000_000
+MAX_CHARS = 100_000
+SOURCES = ("human", "external")
+
+
+def _objects(name: str, data: bytes) -> Iterator[tuple[str, Any]]:
+    lower = name.lower()
+    if lower.endswith(".jsonl"):
+        yield from records.jsonl_lines(records.decode(name, data).splitlines(), name)
+    elif lower.endswith(".parquet"):
+        yield from records.parquet_objects(io.BytesIO(data), name)
+    else:
+        raise UserError(f"{name}: upload a .jsonl or .parquet file")
+
+
+def parse(name: str, data: bytes) -> list[dict]:
+    if len(data) > MAX_BYTES:
+        raise UserError(f"{name}: {len(data)} bytes; the limit is {MAX_BYTES}")
+    pairs = []
+    for where, obj in _objects(name, data):
+        pairs.append(records.parse_preference(obj, where, MAX_CHARS))
+        if len(pairs) > MAX_PAIRS:
+            raise UserError(f"{name}: more than {MAX_PAIRS} pairs")
+    if not pairs:
+        raise UserError(f"{name}: no pairs found")
+    return pairs
+
+
+def import_pairs(user, name: str, source: str, filename: str, data: bytes) -> Job:
+    """Returns the import's job row: the run the imported pairs belong to."""
+    require(user, "operator")
+    name = (name or "").strip()
+    if not name:
+        raise UserError("a name for the imported set is required")
+    if source not in SOURCES:
+        raise UserError(f"source must be one of {', '.join(SOURCES)}")
+    pairs = parse(filename, data)
+    with transaction.atomic():
+        if PromptSet.objects.filter(name=name).exists():
+            raise UserError(f"a prompt set named {name!r} already exists")
+        now = timezone.now()
+        job = Job.objects.create(kind="import", status=Job.Status.SUCCEEDED, created_by=user, started_at=now,
+                                 finished_at=now, progress_done=len(pairs), progress_total=len(pairs),
+                                 config={"name": name, "source": source, "filename": filename[:200]},
+                                 result={"pairs": len(pairs)})
+        prompt_set = PromptSet.objects.create(name=name, source=f"pairs import (job {job.pk})",
+                                              description=f"Prompts of the {source} preference pairs in {filename[:200]}")
+        texts = list(dict.fromkeys(p["prompt"] for p in pairs))
+        Prompt.objects.bulk_create([Prompt(prompt_set=prompt_set, key=f"i{n}", text=t) for n, t in enumerate(texts)],
+                                   batch_size=2000)
+        ids = dict(Prompt.objects.filter(prompt_set=prompt_set).values_list("text", "id"))
+        insert_pairs({"job_id": job.pk, "prompt_id": ids[p["prompt"]], "key": f"import{n}", "method": source,
+                      "constitution_version_id": None, "chosen": p["chosen"], "rejected": p["rejected"],
+                      "soft_label": p["soft_label"], "margin": p["margin"], "tie": p["tie"]}
+                     for n, p in enumerate(pairs))
+        record(user, "import_pairs", job, filename=filename[:200], pairs=len(pairs), source=source)
+    return job
