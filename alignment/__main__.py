@@ -14,6 +14,7 @@ import yaml
 
 from alignment import events
 from alignment.config import C, Config, describe, number
+from alignment.constitution import load_yaml
 from alignment.errors import TransientError, UserError
 
 
@@ -23,7 +24,7 @@ def load_config(cls: type[C], path: str | None, overrides: list[str]) -> C:
     data: dict = {}
     if path:
         try:
-            data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+            data = load_yaml(Path(path).read_text(encoding="utf-8"))[1] or {}
         except (OSError, yaml.YAMLError, RecursionError) as exc:
             raise UserError(f"cannot read config {path}: {str(exc)[:300]}") from exc
         if not isinstance(data, dict):
@@ -33,7 +34,7 @@ def load_config(cls: type[C], path: str | None, overrides: list[str]) -> C:
         if not sep:
             raise UserError(f"override {item!r} must look like key=value")
         try:
-            data[key] = yaml.safe_load(value)
+            data[key] = load_yaml(value)[1]
         except yaml.YAMLError:
             data[key] = value
     file_names = {f.name for f in cls.file_fields()}

@@ -14,12 +14,12 @@ from typing import Any
 
 import yaml
 
+from alignment.names import HTML_RE
+
 MAX_YAML_BYTES = 512 * 1024
 MAX_PRINCIPLES = 500
 MAX_TEXT = 20_000
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
-# Anything that looks like an HTML tag, comment or processing instruction.
-HTML_RE = re.compile(r"<\s*[/!?]?\s*[A-Za-z!]")
 
 KINDS: dict[str, dict[str, tuple[str, ...]]] = {
     # kind: {"required": fields, "optional": fields}
@@ -262,16 +262,51 @@ def _node_lines(node, path=()) -> dict[tuple, int]:
     return lines
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
+MAX_DEPTH = 50
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """Safe YAML with what a constitution never needs refused before it can cost anything:
+    aliases (a few hundred bytes of them expand to gigabytes), nesting deeper than MAX_DEPTH,
+    duplicate keys and keys that are not plain values."""
+
+    def __init__(self, stream) -> None:
+        super().__init__(stream)
+        self.depth = 0
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed", self.peek_event().start_mark)
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                raise yaml.composer.ComposerError(None, None, f"nested deeper than {MAX_DEPTH} levels",
+                                                  self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
     def construct_mapping(self, node, deep=False):
         keys = set()
         for key_node, _ in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise yaml.constructor.ConstructorError(None, None, "a key must be a plain value", key_node.start_mark)
             key = self.construct_object(key_node, deep=deep)
             if key in keys:
                 raise yaml.constructor.ConstructorError(
                     None, None, f"duplicate key {key!r}", key_node.start_mark)
             keys.add(key)
         return super().construct_mapping(node, deep=deep)
+
+
+def load_yaml(text: str):
+    """(composed node, data) of one YAML document, parsed once with _StrictLoader."""
+    loader = _StrictLoader(text)
+    try:
+        node = loader.get_single_node()
+        return node, (loader.construct_document(node) if node is not None else None)
+    finally:
+        loader.dispose()
 
 
 def from_yaml(text: str | bytes) -> Constitution:
@@ -286,8 +321,7 @@ def from_yaml(text: str | bytes) -> Constitution:
     if len(text.encode("utf-8")) > MAX_YAML_BYTES:
         raise ConstitutionError([f"document: larger than the limit of {MAX_YAML_BYTES} bytes"])
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+        node, data = load_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""

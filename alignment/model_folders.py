@@ -42,13 +42,21 @@ def is_model_folder(path: Path) -> bool:
     )
 
 
+def model_roots(models_dir: Path) -> list[Path]:
+    """Where an absolute model path may point: the models directory, the Hugging Face cache and
+    the folders an admin lists in CHARTER_MODEL_ROOTS (separated by ':')."""
+    extra = [Path(p) for p in os.environ.get("CHARTER_MODEL_ROOTS", "").split(os.pathsep) if p.strip()]
+    return [root.resolve() for root in (models_dir, Path(_hub_cache()), *extra)]
+
+
 def resolve_model(name: str, models_dir: Path | None = None) -> Path:
     """Turn a model name from a form or config into a local safetensors model folder.
 
     Accepts the default model's name, the name of a folder under the models directory, an
-    absolute path to a model folder, or a hub id ("org/name") already in the user's Hugging
-    Face cache. Nothing is ever downloaded. Does not import torch, so the web process can
-    validate names cheaply.
+    absolute path to a model folder under an allowed root (model_roots), or a hub id
+    ("org/name") already in the user's Hugging Face cache. Nothing is ever downloaded. Messages
+    name what was asked for, never the server's folders. Does not import torch, so the web
+    process can validate names cheaply.
     """
     name = (name or "").strip()
     if not name:
@@ -65,17 +73,20 @@ def resolve_model(name: str, models_dir: Path | None = None) -> Path:
     if "\x00" in name or len(name) > 1024:
         raise UserError("model name is not a valid path")
     path = Path(name)
+    if ".." in path.parts:
+        raise UserError(f"model name {name!r} may not contain '..'")
     if not path.is_absolute():
-        if ".." in path.parts:
-            raise UserError(f"model name {name!r} may not contain '..'")
         path = models_dir / path
-    path = path.resolve()
+    path = path.resolve()  # also follows links: a link out of the roots is refused below
+    if Path(name).is_absolute() and not any(path.is_relative_to(root) for root in model_roots(models_dir)):
+        raise UserError(f"model path {name!r} is outside the model folders (the models directory, the Hugging Face "
+                        f"cache and CHARTER_MODEL_ROOTS)")
     if not path.is_dir() and _HUB_ID.fullmatch(name):
         path = _cached_hub_snapshot(name)
     if not path.is_dir():
-        raise UserError(f"model {name!r} not found: {path} is not a folder")
+        raise UserError(f"model {name!r} not found")
     if not (path / "config.json").is_file():
-        raise UserError(f"model {name!r} is not a model folder: {path} has no config.json")
+        raise UserError(f"model {name!r} is not a model folder (it has no config.json)")
     if not is_model_folder(path):
         raise UserError(f"model {name!r} has no safetensors weights (pickled weights are never loaded)")
     return path
@@ -89,8 +100,8 @@ def _cached_hub_snapshot(repo_id: str) -> Path:
         return Path(snapshot_download(repo_id, local_files_only=True))
     except LocalEntryNotFoundError:
         raise UserError(
-            f"model {repo_id!r} is neither a folder under {default_models_dir()} nor in the Hugging Face cache "
-            f"({_hub_cache()}); Charter never downloads models, so put it in one of those places first"
+            f"model {repo_id!r} is neither a folder under the models directory nor in the Hugging Face cache; "
+            f"Charter never downloads models, so put it in one of those places first"
         ) from None
 
 

@@ -89,25 +89,63 @@ def read_jsonl(path: Path | str) -> Iterator[tuple[str, dict]]:
         raise UserError(f"cannot read {path.name}: {exc}") from None
 
 
-def parquet_objects(source: Path | IO[bytes], name: str, max_row_bytes: int | None = None) -> Iterator[tuple[str, dict]]:
-    """(where, object) per row, read a batch at a time; `where` is "NAME row N". With
-    `max_row_bytes`, a batch whose decoded size is out of proportion is refused before it is
-    turned into Python objects (dictionary encoding lets a tiny file decode to gigabytes)."""
+def parquet_objects(source: Path | IO[bytes], name: str, max_bytes: int | None = None,
+                    max_rows: int | None = None) -> Iterator[tuple[str, dict]]:
+    """(where, object) per row, a batch at a time; `where` is "NAME row N". With the limits, the
+    row count comes from the file's metadata and each batch's decoded size is measured before it
+    becomes Python objects: text columns are read dictionary-encoded, so a file of a kilobyte
+    whose rows all point at one long dictionary value (gigabytes once decoded) is refused while
+    it still costs kilobytes."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
-        rows = pq.ParquetFile(source)
-        number = 0
+        meta = pq.ParquetFile(source)
+        if max_rows is not None and meta.metadata.num_rows > max_rows:
+            raise UserError(f"{name}: {meta.metadata.num_rows} rows; the limit is {max_rows}")
+        text_columns = [column.path for column in meta.schema if column.physical_type == "BYTE_ARRAY"]
+        rows = pq.ParquetFile(source, read_dictionary=text_columns) if max_bytes is not None else meta
+        number, decoded = 0, 0
         for batch in rows.iter_batches(batch_size=PARQUET_BATCH):
-            if max_row_bytes is not None and batch.nbytes > max_row_bytes * max(1, batch.num_rows):
-                raise UserError(f"{name}: rows {number + 1}-{number + batch.num_rows} decode to {batch.nbytes} bytes; "
-                                f"the limit is {max_row_bytes} bytes a row")
+            if max_bytes is not None:
+                decoded += sum(_decoded_bytes(column) for column in batch.columns)
+                if decoded > max_bytes:
+                    raise UserError(f"{name}: its rows decode to more than {max_bytes} bytes (the limit)")
             for obj in batch.to_pylist():
                 number += 1
                 yield f"{name} row {number}", obj
     except (pa.ArrowException, OSError) as exc:
-        raise UserError(f"{name}: not a readable Parquet file ({exc})") from None
+        raise UserError(f"{name}: not a readable Parquet file ({str(exc)[:200]})") from None
+
+
+def _decoded_bytes(array) -> int:
+    """The bytes an Arrow array holds once every dictionary value is spelled out, computed from
+    the indices (nothing is decoded)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    kind = array.type
+    if isinstance(array, pa.ChunkedArray):
+        return sum(_decoded_bytes(chunk) for chunk in array.chunks)
+    if pa.types.is_dictionary(kind):
+        lengths = pc.binary_length(array.dictionary) if _is_text(kind.value_type) else None
+        if lengths is None:
+            return int(array.nbytes)
+        return int(pc.sum(pc.take(lengths, array.indices)).as_py() or 0)
+    if pa.types.is_list(kind) or pa.types.is_large_list(kind):
+        return _decoded_bytes(array.flatten()) + len(array) * 8
+    if pa.types.is_struct(kind):
+        return sum(_decoded_bytes(array.field(i)) for i in range(kind.num_fields))
+    if _is_text(kind):
+        return int(pc.sum(pc.binary_length(array)).as_py() or 0) + len(array) * 8
+    return int(array.nbytes)
+
+
+def _is_text(kind) -> bool:
+    import pyarrow as pa
+
+    return pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_binary(kind) \
+        or pa.types.is_large_binary(kind)
 
 
 def csv_objects(text: str, name: str, required: str) -> Iterator[tuple[str, dict]]:

@@ -34,10 +34,10 @@ def setup_django(name: str) -> None:
 
 
 def start_worker(log_path: Path) -> subprocess.Popen:
-    from webapp.core.management.commands.charter_run import worker_command
+    from webapp.jobs.management.commands.charter_run import worker_command
 
     log = open(log_path, "w")
-    proc = subprocess.Popen(worker_command(beat=False), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(worker_command(), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.time() + 60
     while " ready." not in log_path.read_text():
         if time.time() > deadline or proc.poll() is not None:

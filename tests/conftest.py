@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -61,7 +62,9 @@ def database_url() -> str:
 def compose_command(service: str) -> list[str]:
     """The command docker-compose.yml runs for a service: tests start exactly that."""
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
-    command = list(compose["services"][service]["command"])
+    # ${VAR:-default}, as docker compose substitutes it
+    command = [re.sub(r"\$\{(\w+):-([^}]*)\}", lambda m: os.environ.get(m.group(1), m.group(2)), part)
+               for part in compose["services"][service]["command"]]
     if command[0] == "python":  # the image's python is this virtualenv's
         command[0] = sys.executable
     return command

@@ -4,8 +4,10 @@ Tests keep their own data dir (so `make run` can stay up beside them) but share 
 converted default model, and run the job engine on short timers.
 """
 
+import getpass
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -18,6 +20,8 @@ os.environ.setdefault("CHARTER_JOB_REAP_EVERY_SECONDS", "2")
 os.environ.setdefault("CHARTER_JOB_RETRY_BACKOFF_SECONDS", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+# Tests build model folders in pytest's temporary folders: let absolute paths point there.
+os.environ.setdefault("CHARTER_MODEL_ROOTS", os.path.join(tempfile.gettempdir(), f"pytest-of-{getpass.getuser()}"))
 Path(os.environ["CHARTER_DATA_DIR"]).mkdir(parents=True, exist_ok=True)
 if Path(os.environ["CHARTER_DATA_DIR"]) == ROOT / "var" / "test":
     # Run folders of earlier sessions (about 2 GB each) belong to jobs of a database that is gone.

@@ -17,6 +17,10 @@ app.conf.update(
     worker_prefetch_multiplier=1,
     task_ignore_result=True,
     worker_hijack_root_logger=False,
+    # A launch while the broker is down must answer at once: publish gives up quickly and the
+    # job row waits for the reaper (webapp/jobs/engine.py).
+    broker_connection_timeout=2,
+    task_publish_retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5},
     beat_schedule={
         "reap-stale-jobs": {
             "task": "workers.reap_jobs",

@@ -14,7 +14,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("CHARTER_DATA_DIR", str(BASE_DIR / "var"))).resolve()
 
 PRODUCTION = env_bool("CHARTER_PRODUCTION", False)
-DEBUG = env_bool("DJANGO_DEBUG", not PRODUCTION)
+# Off unless asked for: a technical error page shows settings and paths to whoever hits it.
+DEBUG = env_bool("DJANGO_DEBUG", False)
 if PRODUCTION:
     SECRET_KEY = env_str("DJANGO_SECRET_KEY")
     if len(SECRET_KEY) < 50:
@@ -37,6 +38,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "ninja",  # serves Swagger UI's files itself: /api/docs needs no CDN
     "webapp.core",
     "webapp.accounts",
     "webapp.jobs",
@@ -50,12 +52,14 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "webapp.core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "webapp.accounts.middleware.RoleRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -100,6 +104,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 LOGIN_URL = "login"
+LOGIN_LIMIT = env_int("CHARTER_LOGIN_LIMIT", 5, minimum=1)
+LOGIN_WINDOW_SECONDS = env_int("CHARTER_LOGIN_WINDOW_SECONDS", 900, minimum=1)
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
 
@@ -135,8 +141,15 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
 SECURE_HSTS_PRELOAD = PRODUCTION
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
-if env_bool("CHARTER_BEHIND_PROXY", False):
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Behind a TLS proxy, gunicorn takes X-Forwarded-Proto only from the proxy's addresses
+# (--forwarded-allow-ips, CHARTER_PROXY_IPS) and sets the request's scheme from it; Django reads
+# that scheme and never trusts the header itself, so a client that reaches gunicorn directly
+# cannot claim https.
+PROXY_IPS = env_str("CHARTER_PROXY_IPS", "127.0.0.1,::1")
+# No inline script anywhere: scripts come from our static files only.
+CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                           "img-src 'self' data:; font-src 'self' data:; object-src 'none'; base-uri 'self'; "
+                           "frame-ancestors 'none'; form-action 'self'")
 if PRODUCTION and not SECURE_SSL_REDIRECT:
     # TLS ends at a proxy that already redirects; tell Django not to warn about it.
     SILENCED_SYSTEM_CHECKS = ["security.W008"]
@@ -148,9 +161,11 @@ CELERY_BROKER_URL = REDIS_URL
 
 # Job engine timing. A job whose heartbeat is older than JOB_STALE_SECONDS is re-queued by the
 # reaper (or failed once it has used JOB_MAX_ATTEMPTS).
+# With these defaults a job whose unsupervised worker vanished runs again within about 25 s; a
+# supervised one (`make run`) is taken back as soon as its worker is seen dead.
 JOB_HEARTBEAT_SECONDS = env_int("CHARTER_JOB_HEARTBEAT_SECONDS", 5, minimum=1)
-JOB_STALE_SECONDS = env_int("CHARTER_JOB_STALE_SECONDS", 60, minimum=2)
-JOB_REAP_EVERY_SECONDS = env_int("CHARTER_JOB_REAP_EVERY_SECONDS", 15, minimum=1)
+JOB_STALE_SECONDS = env_int("CHARTER_JOB_STALE_SECONDS", 20, minimum=2)
+JOB_REAP_EVERY_SECONDS = env_int("CHARTER_JOB_REAP_EVERY_SECONDS", 5, minimum=1)
 JOB_MAX_ATTEMPTS = env_int("CHARTER_JOB_MAX_ATTEMPTS", 3, minimum=1)
 JOB_RETRY_BACKOFF_SECONDS = env_int("CHARTER_JOB_RETRY_BACKOFF_SECONDS", 10, minimum=0)
 

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
 from django.http import JsonResponse
 from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import include, path
 
 from webapp.api import api
@@ -20,8 +21,14 @@ def _api_urls():
     return patterns, app_name, namespace
 
 
+@login_not_required
+def favicon(request):
+    return redirect(static("charter/favicon.svg"), permanent=True)
+
+
 urlpatterns = [
     path("", lambda request: redirect("jobs"), name="home"),
+    path("favicon.ico", favicon),
     path("healthz", healthz),
     path("accounts/", include("webapp.accounts.urls")),
     path("jobs/", include("webapp.jobs.urls")),

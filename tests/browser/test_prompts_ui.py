@@ -27,15 +27,15 @@ def test_an_operator_synthesizes_prompts_and_reads_them(login, live_server, work
     page.click("text=Prompt sets")
     page.click(f"tr:has-text('{seed_set.name}') >> text=Synthesize from")
     expect(page.locator("select[name=source]")).to_have_value(str(seed_set.pk))
-    page.fill("input[name=name]", "Synthesized <b>tiny</b>")
+    page.fill("input[name=name]", "Synthesized \"tiny\" & co")
     page.fill("input[name=count]", "2")
     page.fill("input[name=max_new_tokens]", "48")
     page.click("button[type=submit]")
     page.wait_for_url(re.compile(r"/jobs/\d+/$"))
     expect(page.locator("#job-live [data-field=status]")).to_have_text("succeeded", timeout=300_000)
-    target = PromptSet.objects.get(name="Synthesized <b>tiny</b>")
+    target = PromptSet.objects.get(name="Synthesized \"tiny\" & co")
     page.goto(f"{live_server.url}/prompts/")
-    page.click("text=Synthesized <b>tiny</b>")  # the name is shown as text, not markup
+    page.click("text=Synthesized \"tiny\" & co")  # the name is shown as text, not markup
     first = target.prompts.order_by("key").first()
     expect(page.locator("tbody tr").first).to_contain_text(first.text[:30])
     expect(page.locator("tbody tr").first).to_contain_text("nearest seen")

@@ -55,11 +55,7 @@ def test_an_operator_exports_the_filtered_pairs_and_reads_the_agreement(login, l
     page.fill("#export-form input[name=name]", "first export")
     page.click("#export-form button")
     expect(page.locator("#dataset-status")).to_have_text(re.compile("queued|running|succeeded"))
-    for _ in range(60):
-        if page.locator("#download").count():
-            break
-        page.wait_for_timeout(1000)
-        page.reload()
+    expect(page.locator("#download")).to_be_visible(timeout=120_000)  # the page updates itself
     expect(page.locator("#dataset-rows")).to_have_text("2")
     with page.expect_download() as download:
         page.click("#download")

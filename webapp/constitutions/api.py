@@ -9,7 +9,7 @@ from ninja import Router, Schema
 from alignment.constitution import ConstitutionError, from_dict, from_yaml, json_schema
 from webapp.accounts.roles import require
 from webapp.constitutions import merge as merging
-from webapp.constitutions import services
+from webapp.constitutions import services, visibility
 from webapp.constitutions.models import Constitution
 
 router = Router(tags=["constitutions"])
@@ -31,6 +31,7 @@ class NewVersion(Schema):
 
 class ForkIn(Schema):
     name: str
+    visibility: str | None = None
 
 
 def _doc(body):
@@ -41,7 +42,7 @@ def _doc(body):
 
 def _get(request, pk: int) -> Constitution:
     constitution = get_object_or_404(Constitution.objects.select_related("head", "owner"), pk=pk)
-    if not services.can_view(request.user, constitution):
+    if not visibility.can_view(request.user, constitution):
         raise Http404("no such constitution")
     return constitution
 
@@ -69,23 +70,24 @@ def schema(request):
 @router.get("")
 def list_constitutions(request):
     require(request.user, "viewer")
-    return [_summary(c) for c in services.visible_to(request.user)]
+    return [_summary(c) for c in visibility.visible_to(request.user)]
 
 
 @router.post("")
 def create_constitution(request, body: NewConstitution):
+    require(request.user, "editor")  # before the body is parsed: parsing is the costly part
     constitution = services.create(request.user, _doc(body), body.message, visibility=body.visibility)
     return {**_summary(constitution), "version": _version_out(constitution.head)}
 
 
-@router.get("/{int:pk}")
+@router.get("/{id:pk}")
 def get_constitution(request, pk: int):
     require(request.user, "viewer")
     c = _get(request, pk)
     return {**_summary(c), "version": _version_out(c.head)}
 
 
-@router.get("/{int:pk}/versions")
+@router.get("/{id:pk}/versions")
 def list_versions(request, pk: int):
     require(request.user, "viewer")
     return [{"number": v.number, "message": v.message, "author": v.author.username, "content_hash": v.content_hash,
@@ -93,29 +95,30 @@ def list_versions(request, pk: int):
             for v in _get(request, pk).versions.select_related("author").order_by("-number")]
 
 
-@router.get("/{int:pk}/versions/{int:number}")
+@router.get("/{id:pk}/versions/{id:number}")
 def get_version(request, pk: int, number: int):
     require(request.user, "viewer")
     version = _version(_get(request, pk), number)
     return {**_version_out(version), "used_by": {k: [o.pk for o in v] for k, v in services.where_used(version).items()}}
 
 
-@router.post("/{int:pk}/versions")
+@router.post("/{id:pk}/versions")
 def save_version(request, pk: int, body: NewVersion):
     """409 when base_version is not the latest: nobody's save is silently overwritten."""
+    require(request.user, "editor")
     constitution = _get(request, pk)
     version = services.save_version(request.user, constitution, _version(constitution, body.base_version).pk,
                                     _doc(body), body.message)
     return _version_out(version)
 
 
-@router.get("/{int:pk}/versions/{int:number}/export.yaml")
+@router.get("/{id:pk}/versions/{id:number}/export.yaml")
 def export_yaml(request, pk: int, number: int):
     require(request.user, "viewer")
     return HttpResponse(_version(_get(request, pk), number).document().to_yaml(), content_type="application/yaml")
 
 
-@router.get("/{int:pk}/diff")
+@router.get("/{id:pk}/diff")
 def diff(request, pk: int, a: int, b: int):
     require(request.user, "viewer")
     c = _get(request, pk)
@@ -126,25 +129,26 @@ def diff(request, pk: int, a: int, b: int):
             "reordered": d.reordered, "header": {f.name: {"old": f.old, "new": f.new} for f in d.header}}
 
 
-@router.post("/{int:pk}/versions/{int:number}/fork")
+@router.post("/{id:pk}/versions/{id:number}/fork")
 def fork(request, pk: int, number: int, body: ForkIn):
-    forked = services.fork(request.user, _version(_get(request, pk), number), body.name)
+    require(request.user, "editor")
+    forked = services.fork(request.user, _version(_get(request, pk), number), body.name, body.visibility)
     return _summary(forked)
 
 
-@router.post("/{int:pk}/versions/{int:number}/restore")
+@router.post("/{id:pk}/versions/{id:number}/restore")
 def restore(request, pk: int, number: int):
     return _version_out(services.restore(request.user, _version(_get(request, pk), number)))
 
 
-@router.delete("/{int:pk}/versions/{int:number}")
+@router.delete("/{id:pk}/versions/{id:number}")
 def delete_version(request, pk: int, number: int):
     """Only the latest version, only when nothing used it (409 otherwise)."""
     services.delete_version(request.user, _version(_get(request, pk), number))
     return {"deleted": number}
 
 
-@router.delete("/{int:pk}")
+@router.delete("/{id:pk}")
 def delete_constitution(request, pk: int):
     services.delete_constitution(request.user, _get(request, pk))
     return {"deleted": pk}

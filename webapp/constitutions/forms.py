@@ -6,7 +6,7 @@ from __future__ import annotations
 import yaml
 from django import forms
 
-from alignment.constitution import KINDS, ConstitutionError, from_dict
+from alignment.constitution import KINDS, ConstitutionError, from_dict, load_yaml
 from alignment.constitution import Constitution as Document
 from webapp.constitutions.models import Constitution
 
@@ -53,7 +53,7 @@ class PrincipleForm(forms.Form):
             elif name == "exemplars":
                 if value.strip():
                     try:
-                        item[name] = yaml.safe_load(value)
+                        item[name] = load_yaml(value)[1]
                     except yaml.YAMLError as exc:
                         raise ConstitutionError([f"principle {d['key']!r} exemplars: not valid YAML ({exc})"]) from None
             elif value:
@@ -114,3 +114,6 @@ class ImportForm(forms.Form):
 
 class ForkForm(forms.Form):
     name = forms.CharField(max_length=200)
+    visibility = forms.ChoiceField(choices=[("", "same as the source")] + list(Constitution.Visibility.choices),
+                                   required=False, help_text="a fork of a private constitution is private unless "
+                                                             "its owner makes it a team one")

@@ -11,7 +11,9 @@ class Constitution(models.Model):
         TEAM = "team", "team (everyone with a role can see it)"
         PRIVATE = "private", "private (owner and admins)"
 
-    name = models.CharField(max_length=200, unique=True)
+    # Unique among team constitutions and among one owner's: another user's private name never
+    # clashes with yours, so a clash never reveals it.
+    name = models.CharField(max_length=200)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="constitutions")
     visibility = models.CharField(max_length=16, choices=Visibility.choices, default=Visibility.TEAM)
     head = models.ForeignKey("ConstitutionVersion", null=True, on_delete=models.SET_NULL, related_name="+")
@@ -21,6 +23,10 @@ class Constitution(models.Model):
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["name"], condition=models.Q(visibility="team"), name="team_name_once"),
+            models.UniqueConstraint(fields=["owner", "name"], name="owner_name_once"),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from alignment.constitution import Constitution as Document
 from alignment.constitution import ConstitutionError
+from alignment.errors import UserError
+from alignment.names import check_name
 from webapp.accounts.roles import has_role, require
 from webapp.constitutions.models import Constitution, ConstitutionVersion, Principle
+from webapp.constitutions.visibility import can_view
 from webapp.core.models import record
 
 
@@ -23,25 +27,8 @@ class InUse(Exception):
     pass
 
 
-def can_view(user, constitution: Constitution) -> bool:
-    if constitution.visibility == Constitution.Visibility.TEAM:
-        return has_role(user, "viewer")
-    return constitution.owner_id == user.pk or has_role(user, "admin")
-
-
 def can_edit(user, constitution: Constitution) -> bool:
     return has_role(user, "editor") and can_view(user, constitution)
-
-
-def visible_to(user):
-    from django.db.models import Q
-
-    qs = Constitution.objects.select_related("head", "owner")
-    if has_role(user, "admin"):
-        return qs
-    if not has_role(user, "viewer"):
-        return qs.none()
-    return qs.filter(Q(visibility=Constitution.Visibility.TEAM) | Q(owner=user))
 
 
 def _write_version(constitution, doc: Document, author, message: str, parent=None) -> ConstitutionVersion:
@@ -60,8 +47,11 @@ def _write_version(constitution, doc: Document, author, message: str, parent=Non
     return version
 
 
-def _check_name(doc: Document, constitution: Constitution | None = None) -> None:
-    clash = Constitution.objects.filter(name=doc.name)
+def _check_name(user, doc: Document, constitution: Constitution | None = None) -> None:
+    """Names are unique among team constitutions and among one owner's. Another user's private
+    names are never compared, so a clash reveals nothing the user cannot see."""
+    owner = constitution.owner if constitution else user
+    clash = Constitution.objects.filter(Q(owner=owner) | Q(visibility=Constitution.Visibility.TEAM), name=doc.name)
     if constitution is not None:
         clash = clash.exclude(pk=constitution.pk)
     if clash.exists():
@@ -74,7 +64,7 @@ def create(user, doc: Document, message: str = "Initial version", visibility: st
     require(user, "editor")
     if visibility not in Constitution.Visibility.values:
         raise ConstitutionError([f"visibility: must be one of {', '.join(Constitution.Visibility.values)}"])
-    _check_name(doc)
+    _check_name(user, doc)
     try:
         with transaction.atomic():
             constitution = Constitution.objects.create(name=doc.name, owner=user, visibility=visibility,
@@ -105,7 +95,7 @@ def save_version(user, constitution: Constitution, base_version_id: int | None, 
         raise ConstitutionError(["message: describe what changed"])
     if doc.content_hash() == base.content_hash and doc.name == base.name:
         raise ConstitutionError([f"document: nothing changed since v{base.number}"])
-    _check_name(doc, locked)
+    _check_name(user, doc, locked)
     version = _write_version(locked, doc, user, message, parent=base)
     record(user, action, locked, version=version.number, parent=base.number, content_hash=version.content_hash,
            message=message[:500])
@@ -121,13 +111,22 @@ def restore(user, version: ConstitutionVersion, message: str = "") -> Constituti
                         message or f"Restore v{version.number}", action="restore")
 
 
-def fork(user, version: ConstitutionVersion, name: str, visibility: str = "team") -> Constitution:
-    if not can_view(user, version.constitution):
+def fork(user, version: ConstitutionVersion, name: str, visibility: str | None = None) -> Constitution:
+    """A new constitution from a version. A fork of a private constitution is private unless its
+    owner (or an admin) chooses otherwise: its principles stay with those who could see them."""
+    source = version.constitution
+    if not can_view(user, source):
+        require(user, "admin")
+    private = source.visibility == Constitution.Visibility.PRIVATE
+    if visibility is None:
+        visibility = source.visibility
+    elif private and visibility == Constitution.Visibility.TEAM and source.owner_id != user.pk:
         require(user, "admin")
     doc = version.document()
-    doc.name = name.strip()
-    if not doc.name:
-        raise ConstitutionError(["name: required"])
+    try:
+        doc.name = check_name(name)
+    except UserError as exc:
+        raise ConstitutionError([str(exc)]) from None
     return create(user, doc, message=f"Forked from {version.name} v{version.number}", visibility=visibility,
                   forked_from=version, action="fork")
 

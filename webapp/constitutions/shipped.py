@@ -31,7 +31,7 @@ def load_shipped_constitutions() -> list[str]:
     report = []
     for path in sorted(PRINCIPLES_DIR.glob("*.yaml")):
         doc = from_yaml(path.read_bytes())
-        existing = Constitution.objects.filter(name=doc.name).select_related("head").first()
+        existing = Constitution.objects.filter(name=doc.name, owner=user).select_related("head").first()
         if existing is None:
             services.create(user, doc, message=f"Shipped with Charter ({path.name})")
             report.append(f"{doc.name}: created")

@@ -10,7 +10,7 @@ from alignment import judge_prompts
 from alignment.constitution import ConstitutionError, from_yaml
 from webapp.accounts.roles import require, role_required
 from webapp.constitutions import merge as merging
-from webapp.constitutions import services
+from webapp.constitutions import services, visibility
 from webapp.constitutions.forms import (
     ForkForm,
     HeaderForm,
@@ -21,13 +21,14 @@ from webapp.constitutions.forms import (
     document_from_forms,
 )
 from webapp.constitutions.models import Constitution, ConstitutionVersion
+from webapp.core.lookups import as_id
 from webapp.core.models import AuditEvent
 from webapp.core.rendering import render_markdown
 
 
 def _get(request, pk: int, edit: bool = False) -> Constitution:
     constitution = get_object_or_404(Constitution.objects.select_related("head", "owner", "forked_from"), pk=pk)
-    if not services.can_view(request.user, constitution):
+    if not visibility.can_view(request.user, constitution):
         raise Http404("no such constitution")
     if edit and not services.can_edit(request.user, constitution):
         raise PermissionDenied("this needs the editor role")
@@ -44,7 +45,7 @@ def _version(constitution: Constitution, number) -> ConstitutionVersion:
 
 
 def constitution_list(request):
-    return render(request, "constitutions/list.html", {"constitutions": services.visible_to(request.user)})
+    return render(request, "constitutions/list.html", {"constitutions": visibility.visible_to(request.user)})
 
 
 def constitution_detail(request, pk: int):
@@ -142,8 +143,8 @@ def resolve_conflict(request, pk: int):
     constitution = _get(request, pk, edit=True)
     try:
         mine = from_yaml(request.POST.get("mine_yaml", ""))
-        base = constitution.versions.get(pk=int(request.POST.get("base_version", "0")))
-        head = constitution.versions.get(pk=int(request.POST.get("head_version", "0")))
+        base = constitution.versions.get(pk=as_id(request.POST.get("base_version")) or 0)
+        head = constitution.versions.get(pk=as_id(request.POST.get("head_version")) or 0)
     except (ConstitutionError, ValueError, ConstitutionVersion.DoesNotExist):
         messages.error(request, "The conflict form was incomplete; please edit again.")
         return redirect("constitution_edit", pk=pk)
@@ -212,7 +213,8 @@ def fork(request, pk: int, number: int):
         messages.error(request, "A name is required to fork.")
         return redirect("constitution", pk=pk)
     try:
-        forked = services.fork(request.user, _version(constitution, number), form.cleaned_data["name"])
+        forked = services.fork(request.user, _version(constitution, number), form.cleaned_data["name"],
+                               form.cleaned_data["visibility"] or None)
     except ConstitutionError as exc:
         messages.error(request, "; ".join(exc.problems))
         return redirect("constitution", pk=pk)

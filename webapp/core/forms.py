@@ -3,7 +3,7 @@ model box, the constitution-version choice and the queue choice."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
@@ -11,13 +11,6 @@ from django import forms
 from alignment.config import Config, describe
 
 QUEUE_CHOICES = [("default", "default (CPU)"), ("gpu", "gpu")]
-# Where the model box finds names beyond the default model; the training app adds its registry.
-MODEL_SOURCES: list[Callable[[], Iterable[dict[str, str]]]] = []
-
-
-def model_choices() -> list[dict[str, str]]:
-    """[{name, label}] from every registered source."""
-    return [row for source in MODEL_SOURCES for row in source()]
 
 
 class ModelNameInput(forms.TextInput):

@@ -3,13 +3,14 @@ list, detail and launching an export of the pairs list's filter."""
 
 from __future__ import annotations
 
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from ninja import Field, Router, Schema
 
 from webapp.accounts.roles import require
+from webapp.core.lookups import get_or_404
 from webapp.datasets.export import launch_export
 from webapp.datasets.models import Dataset
+from webapp.datasets.selectors import visible_datasets
 from webapp.pairs.api import FILTER_FIELDS, bad_filter
 
 router = Router(tags=["datasets"])
@@ -36,16 +37,16 @@ def _dataset(d: Dataset) -> dict:
 def list_datasets(request, before: int | None = None, limit: int = 50):
     """Newest first; pass the last id as `before` for the next page."""
     require(request.user, "viewer")
-    qs = Dataset.objects.select_related("job", "created_by").order_by("-id")
+    qs = visible_datasets(request.user).select_related("job", "created_by").order_by("-id")
     if before is not None:
         qs = qs.filter(pk__lt=before)
     return [_dataset(d) for d in qs[: min(max(limit, 1), 200)]]
 
 
-@router.get("/datasets/{int:pk}")
+@router.get("/datasets/{id:pk}")
 def get_dataset(request, pk: int):
     require(request.user, "viewer")
-    return _dataset(get_object_or_404(Dataset.objects.select_related("job", "created_by"), pk=pk))
+    return _dataset(get_or_404(visible_datasets(request.user).select_related("job", "created_by"), pk))
 
 
 @router.post("/export")

@@ -18,11 +18,14 @@ from django.db import transaction
 
 from alignment import records
 from alignment.errors import UserError
+from alignment.names import check_name
 from webapp.core.models import record
 from webapp.datasets.models import Dataset
 from webapp.feedback.models import PreferencePair
 from webapp.jobs import services as jobs
 from webapp.jobs.engine import add_artifact
+from webapp.jobs.models import Job
+from webapp.pairs import verdicts
 from webapp.pairs.selectors import PairFilter, visible_pairs
 
 CHUNK = 2000
@@ -39,9 +42,7 @@ def dataset_path(dataset: Dataset) -> Path:
 
 def launch_export(user, name: str, query: dict, kind: str = "preference", keep_ties: bool = False,
                   format: str = "jsonl") -> Dataset:
-    name = (name or "").strip()
-    if not name:
-        raise UserError("a name for the dataset is required")
+    name = check_name(name, "the dataset's name")
     if kind not in records.KINDS:
         raise UserError(f"kind must be one of {', '.join(records.KINDS)}")
     if format not in records.FORMATS:
@@ -50,33 +51,46 @@ def launch_export(user, name: str, query: dict, kind: str = "preference", keep_t
     if f.errors:
         raise UserError("; ".join(f.errors))
     clean = {k: v for k, v in query.items() if k in PairFilter.__dataclass_fields__ and v and k != "errors"}
+    runs = f.apply(visible_pairs(user)).values("job_id").distinct()
     with transaction.atomic():
         if Dataset.objects.filter(name=name).exists():
             raise UserError(f"a dataset named {name!r} already exists")
         dataset = Dataset.objects.create(name=name, kind=kind, filter=clean, keep_ties=keep_ties, created_by=user,
                                          format=format)
         dataset.job = jobs.launch("export", {"dataset": dataset.pk, "name": name, "kind": kind, "format": format,
-                                             "filter": clean, "keep_ties": keep_ties}, user)
+                                             "filter": clean, "keep_ties": keep_ties}, user,
+                                  derived_from=versions_of_runs(runs))
         dataset.save(update_fields=["job"])
         record(user, "export_dataset", dataset, name=name, kind=kind, format=format, filter=clean)
     return dataset
 
 
+def versions_of_runs(runs) -> set[int]:
+    """Every version the given runs derive from: what a dataset of their pairs derives from."""
+    return set(Job.derived_from.through.objects.filter(job_id__in=runs)
+               .values_list("constitutionversion_id", flat=True))
+
+
 def preference_record(pair: dict[str, Any], prompt: str, keep_ties: bool) -> tuple[dict | None, str]:
-    """(record, outcome): a human flip swaps the responses; a human tie counts as a tie; a
-    flag or reviewers who disagree ("mixed") leave the pair out."""
+    """(record, outcome), with the reviewers' verdict applied as webapp/pairs/verdicts.py says:
+    agree keeps the judge's label and soft label (a tie included); a flip swaps the responses and
+    is a definite human preference (soft label 1, margin 1: the judge's label, which pointed the
+    other way, must not reach soft-label training); a human tie is a tie (soft label 0.5); a flag
+    or reviewers who disagree ("mixed") leave the pair out."""
     verdict = pair["human_verdict"]
-    if verdict in ("flag", "mixed"):
+    choice = verdicts.human_choice(verdict)
+    if choice is None:
         return None, f"dropped_{verdict}"
     chosen, rejected = pair["chosen"], pair["rejected"]
-    if verdict == "flip":
-        chosen, rejected = rejected, chosen
-    # "agree" keeps the judge's label, a tie included; a flip is a definite preference.
-    tie = verdict == "tie" or (pair["tie"] and verdict != "flip")
+    soft_label, margin, tie = pair["soft_label"], pair["margin"], pair["tie"]
+    if choice == verdicts.OTHER:
+        chosen, rejected, soft_label, margin, tie = rejected, chosen, 1.0, 1.0, False
+    elif choice == verdicts.TIE:
+        soft_label, margin, tie = 0.5, 0.0, True
     if tie and not keep_ties:
         return None, "dropped_tie"
     return records.preference_record(
-        prompt, chosen, rejected, tie=tie, soft_label=pair["soft_label"], margin=pair["margin"],
+        prompt, chosen, rejected, tie=tie, soft_label=soft_label, margin=margin,
         human_verdict=verdict or None, method=pair["method"], principles=pair["principles"], negated=pair["negated"],
         pair_id=pair["id"], constitution_version=pair["constitution_version_id"], run=pair["job_id"]), "written"
 
@@ -109,11 +123,13 @@ def write(dataset: Dataset, user, on_progress=lambda n: None) -> Dataset:
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
     counts: Counter[str] = Counter()
+    runs: set[int] = set()
 
     def written() -> Iterator[dict]:
         for n, (row, outcome) in enumerate(outcomes(dataset, user), start=1):
             counts[outcome] += 1
             if row is not None:
+                runs.add(row["run"])
                 yield row
             if n % CHUNK == 0:
                 on_progress(n)
@@ -122,7 +138,9 @@ def write(dataset: Dataset, user, on_progress=lambda n: None) -> Dataset:
     os.replace(partial, target)
     Dataset.objects.filter(pk=dataset.pk).update(rows=counts["written"], counts=dict(counts), sha256=sha256,
                                                  size_bytes=target.stat().st_size)
-    if dataset.job_id:
-        add_artifact(dataset.job_id, "dataset", target)
+    if dataset.job is not None:
+        add_artifact(dataset.job.pk, "dataset", target)
+        # What the records actually came from (pairs may have arrived since the launch).
+        dataset.job.derived_from.add(*versions_of_runs(runs))
     dataset.refresh_from_db()
     return dataset

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 from alignment.errors import UserError
 from webapp.accounts.roles import role_required
 from webapp.datasets.export import dataset_path, launch_export
-from webapp.datasets.models import Dataset
+from webapp.datasets.selectors import visible_datasets
 
 
 @require_POST
@@ -28,16 +28,18 @@ def export_pairs(request):
 
 
 def dataset_list(request):
-    return render(request, "datasets/list.html", {"datasets": Dataset.objects.select_related("job", "created_by")[:200]})
+    datasets = visible_datasets(request.user).select_related("job", "created_by")[:200]
+    return render(request, "datasets/list.html", {"datasets": datasets})
 
 
 def dataset_detail(request, pk: int):
-    dataset = get_object_or_404(Dataset.objects.select_related("job", "created_by"), pk=pk)
-    return render(request, "datasets/detail.html", {"d": dataset})
+    dataset = get_object_or_404(visible_datasets(request.user).select_related("job", "created_by"), pk=pk)
+    template = "datasets/_state.html" if request.GET.get("partial") else "datasets/detail.html"
+    return render(request, template, {"d": dataset})
 
 
 def dataset_download(request, pk: int):
-    dataset = get_object_or_404(Dataset, pk=pk)
+    dataset = get_object_or_404(visible_datasets(request.user), pk=pk)
     path = dataset_path(dataset)  # built from the id alone: no user text reaches the path
     if not dataset.ready or not path.is_file():
         raise Http404("this dataset has not been written yet")

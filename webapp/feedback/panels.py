@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
+from webapp.core.lookups import as_id
 from webapp.feedback.selectors import pair_page
 from webapp.jobs.registry import Panel
 
 
-def _after(raw) -> int:
-    try:
-        return max(0, int(raw or 0))
-    except ValueError:
-        return 0
-
-
 def _pairs(request, job) -> dict:
-    return pair_page(job, after=_after(request.GET.get("after")))
+    return pair_page(job, after=as_id(request.GET.get("after")) or 0)
 
 
 PAIRS = Panel("pairs", "feedback/_pairs_panel.html", _pairs, partial="feedback/_pairs.html")

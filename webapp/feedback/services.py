@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from alignment.errors import UserError
 from alignment.feedback.pipeline import FeedbackConfig
-from alignment.model_folders import resolve_model
 from webapp.constitutions.models import ConstitutionVersion
-from webapp.constitutions.services import can_view
+from webapp.constitutions.visibility import can_view
+from webapp.core.model_names import check_model, lineage
 from webapp.jobs import services as jobs
 from webapp.jobs.models import Job
 from webapp.prompts.models import PromptSet
@@ -18,8 +18,7 @@ def launch_feedback(user, prompt_set: PromptSet, version: ConstitutionVersion, c
         raise UserError("you cannot use that constitution")
     config = FeedbackConfig.from_choices(choices)
     config.check(version.document())  # a constitution without the principles the method needs fails here
-    resolve_model(config.policy_model)
-    resolve_model(config.judge_model)
+    models = check_model(user, config.policy_model), check_model(user, config.judge_model)
     if not prompt_set.prompts.exists():
         raise UserError(f"prompt set {prompt_set.name!r} has no prompts")
     if limit is not None and limit < 1:
@@ -27,4 +26,5 @@ def launch_feedback(user, prompt_set: PromptSet, version: ConstitutionVersion, c
     snapshot = config.choices() | {"prompt_set": prompt_set.pk, "prompt_set_name": prompt_set.name, "limit": limit,
                                    "constitution_version": version.pk,
                                    "constitution": f"{version.name} v{version.number}"}
-    return jobs.launch("feedback", snapshot, user, queue=queue, constitution_version=version)
+    return jobs.launch("feedback", snapshot, user, queue=queue, constitution_version=version,
+                       derived_from=lineage(*models))

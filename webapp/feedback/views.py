@@ -1,13 +1,14 @@
 from django.contrib import messages
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 
 from alignment import judge_prompts
 from alignment.errors import UserError
 from alignment.feedback.pipeline import FeedbackConfig
 from webapp.accounts.roles import role_required
 from webapp.constitutions.models import ConstitutionVersion
-from webapp.constitutions.services import can_view, visible_to
+from webapp.constitutions.visibility import can_view, visible_to
 from webapp.core.forms import chosen
+from webapp.core.lookups import as_id, get_or_404
 from webapp.feedback.forms import FeedbackForm
 from webapp.feedback.services import launch_feedback
 from webapp.prompts.models import Prompt
@@ -35,11 +36,11 @@ def new_run(request):
 def judge_preview(request):
     """The exact judge text for the chosen version and method, with the first prompt of the
     chosen prompt set as the example (a fragment the launch form shows inline)."""
-    version = get_object_or_404(ConstitutionVersion, pk=request.GET.get("constitution_version") or 0)
+    version = get_or_404(ConstitutionVersion.objects.all(), request.GET.get("constitution_version"))
     if not can_view(request.user, version.constitution):
         return render(request, "feedback/_preview.html", {"error": "you cannot use that constitution"})
     params = {"method": request.GET.get("method", "")}
-    first = Prompt.objects.filter(prompt_set_id=request.GET.get("prompt_set") or 0).order_by("id").first()
+    first = Prompt.objects.filter(prompt_set_id=as_id(request.GET.get("prompt_set")) or 0).order_by("id").first()
     if first is not None:
         params["prompt"] = first.text
     context = judge_prompts.preview(version.document(), params)

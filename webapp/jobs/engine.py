@@ -6,6 +6,7 @@ the reaper (its heartbeat stopped) can never overwrite the new owner's progress.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -20,6 +21,7 @@ from alignment.artifacts import sha256_of
 from webapp.jobs.models import Job, JobArtifact, JobMetric
 
 LOG_TAIL_CHARS = 64_000
+log = logging.getLogger(__name__)
 
 
 class LeaseLost(Exception):
@@ -33,8 +35,16 @@ def enqueue(job: Job, countdown: float = 0) -> None:
     job_id, queue = job.pk, job.queue
 
     def send() -> None:
+        try:
+            app.send_task(RUN_JOB, args=[job_id], queue=queue, countdown=countdown or None)
+        except Exception as exc:  # noqa: BLE001 - any broker failure: the row stays queued
+            # The database is the source of truth: the job stays queued, unsent, and the
+            # reaper sends it once the broker is back.
+            log.warning("job %s: the broker is unreachable (%s); the reaper will send it", job_id, exc)
+            Job.objects.filter(pk=job_id, enqueued_at__isnull=True).update(
+                progress_message="queued; the broker is unreachable, it will be sent when it is back")
+            return
         Job.objects.filter(pk=job_id).update(enqueued_at=timezone.now())
-        app.send_task(RUN_JOB, args=[job_id], queue=queue, countdown=countdown or None)
 
     transaction.on_commit(send)
 
@@ -138,32 +148,47 @@ def fail_attempt(job_id: int, lease: uuid.UUID, error: str) -> bool:
         return True
 
 
+def _take_back(job: Job, still_owned, note: str, now, report: dict[str, list[int]]) -> None:
+    """A running job whose worker is gone: cancelled if that was asked, failed once its attempts
+    are spent, else queued again (the page says "worker lost, re-queued")."""
+    with transaction.atomic():
+        if job.cancel_requested:
+            if still_owned.update(status=Job.Status.CANCELLED, lease=None, finished_at=now, error=note):
+                report["failed"].append(job.pk)
+        elif job.attempts >= job.max_attempts:
+            if still_owned.update(status=Job.Status.FAILED, lease=None, finished_at=now,
+                                  error=f"{note}; failed after {job.attempts} attempts"):
+                report["failed"].append(job.pk)
+        elif still_owned.update(status=Job.Status.QUEUED, lease=None, run_after=None,
+                                progress_message="worker lost, re-queued", log=_tail(job.log + f"{note}; re-queued\n")):
+            enqueue(job)
+            report["requeued"].append(job.pk)
+
+
+def release_worker(worker: str, now=None) -> dict[str, list[int]]:
+    """The supervisor saw this worker die: take its running jobs back at once, without waiting
+    for their heartbeats to go stale."""
+    now = now or timezone.now()
+    report: dict[str, list[int]] = {"requeued": [], "failed": [], "resent": []}
+    for job in Job.objects.filter(status=Job.Status.RUNNING, worker=worker[:200]):
+        still_owned = Job.objects.filter(pk=job.pk, lease=job.lease, status=Job.Status.RUNNING)
+        _take_back(job, still_owned, f"worker {worker} died", now, report)
+    return report
+
+
 def reap(now=None) -> dict[str, list[int]]:
     """Re-queue or fail running jobs whose heartbeat stopped, and re-send queued jobs whose
-    message never arrived. Works from the database alone, never from broker redelivery."""
+    message never arrived (the broker was down, or lost it). Works from the database alone,
+    never from broker redelivery."""
     now = now or timezone.now()
     stale = now - timedelta(seconds=settings.JOB_STALE_SECONDS)
     report: dict[str, list[int]] = {"requeued": [], "failed": [], "resent": []}
     for job in Job.objects.filter(status=Job.Status.RUNNING, heartbeat_at__lt=stale):
         note = f"worker {job.worker or '?'} stopped heartbeating (last at {job.heartbeat_at:%H:%M:%S})"
         still_stale = Job.objects.filter(pk=job.pk, lease=job.lease, status=Job.Status.RUNNING, heartbeat_at__lt=stale)
-        with transaction.atomic():
-            if job.cancel_requested:
-                if still_stale.update(status=Job.Status.CANCELLED, lease=None, finished_at=now, error=note):
-                    report["failed"].append(job.pk)
-            elif job.attempts >= job.max_attempts:
-                if still_stale.update(
-                    status=Job.Status.FAILED, lease=None, finished_at=now,
-                    error=f"{note}; failed after {job.attempts} attempts",
-                ):
-                    report["failed"].append(job.pk)
-            elif still_stale.update(
-                status=Job.Status.QUEUED, lease=None, run_after=None,
-                log=_tail(job.log + f"{note}; re-queued\n"),
-            ):
-                enqueue(job)
-                report["requeued"].append(job.pk)
-    lost = Job.objects.filter(status=Job.Status.QUEUED, cancel_requested=False, enqueued_at__lt=stale).filter(
+        _take_back(job, still_stale, note, now, report)
+    unsent = Q(enqueued_at__lt=stale) | Q(enqueued_at__isnull=True, created_at__lt=now - timedelta(seconds=2))
+    lost = Job.objects.filter(unsent, status=Job.Status.QUEUED, cancel_requested=False).filter(
         Q(run_after__isnull=True) | Q(run_after__lte=now)
     )
     for job in lost:

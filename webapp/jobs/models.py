@@ -47,6 +47,11 @@ class Job(models.Model):
         "constitutions.ConstitutionVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="jobs",
         help_text="the constitution version this job ran under, if any",
     )
+    derived_from = models.ManyToManyField(
+        "constitutions.ConstitutionVersion", blank=True, related_name="derived_jobs",
+        help_text="every version its inputs derive from (its own, its dataset's, its models'): who cannot see one "
+                  "of them cannot see the job nor anything it made",
+    )
 
     class Meta:
         ordering = ["-id"]

@@ -1,5 +1,6 @@
 """What the domains tell the spine, so the spine never imports them: the job kinds they own and
-the panels each kind adds to its job page. Each domain registers in its AppConfig.ready()."""
+the panels each kind adds to its job page, and (from constitutions) which versions a user may
+not see. Each domain registers in its AppConfig.ready()."""
 
 from __future__ import annotations
 
@@ -9,6 +10,9 @@ from typing import Any
 
 KINDS: dict[str, str] = {}
 PANELS: dict[str, list[Panel]] = {}
+# The versions a user may not see (webapp/constitutions/visibility.py registers it): a job that
+# derives from one of them is hidden from that user, and so is everything the job made.
+HIDDEN_VERSIONS: list[Callable[[Any], Any]] = []
 
 
 @dataclass(frozen=True)
@@ -37,3 +41,7 @@ def kind_choices() -> list[tuple[str, str]]:
 
 def panels_for(kind: str) -> list[Panel]:
     return PANELS.get(kind, [])
+
+
+def hidden_versions(user):
+    return HIDDEN_VERSIONS[0](user)

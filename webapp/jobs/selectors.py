@@ -2,9 +2,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from webapp.jobs.models import Job
+from webapp.jobs.registry import hidden_versions
 
 LIST_FIELDS = (
     "id", "kind", "queue", "status", "created_by__username", "created_at", "started_at", "finished_at",
@@ -12,8 +14,19 @@ LIST_FIELDS = (
 )
 
 
-def recent_jobs(limit: int = 100, before: int | None = None):
-    qs = Job.objects.select_related("created_by").defer("config", "log", "result", "error")
+def hidden_jobs(user) -> QuerySet[Job]:
+    """Jobs that ran under, or derive from, a version this user cannot see."""
+    hidden = hidden_versions(user)
+    return Job.objects.filter(Q(derived_from__in=hidden) | Q(constitution_version__in=hidden))
+
+
+def visible_jobs(user) -> QuerySet[Job]:
+    """The jobs this user may see: none that derives from a version they cannot see."""
+    return Job.objects.exclude(pk__in=hidden_jobs(user).values("pk"))
+
+
+def recent_jobs(user, limit: int = 100, before: int | None = None):
+    qs = visible_jobs(user).select_related("created_by").defer("config", "log", "result", "error")
     if before:
         qs = qs.filter(id__lt=before)
     return list(qs.order_by("-id")[:limit])

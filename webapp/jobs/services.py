@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -25,13 +27,19 @@ class JobStateError(Exception):
 
 
 @transaction.atomic
-def launch(kind: str, config: dict, user, queue: str = "default", constitution_version=None) -> Job:
+def launch(kind: str, config: dict, user, queue: str = "default", constitution_version=None,
+           derived_from: Iterable[int] = ()) -> Job:
+    """Create the job and send it after the commit. `derived_from`: the ids of every constitution
+    version its inputs derive from besides its own (its dataset's, its models'), for visibility."""
     if queue not in QUEUES:
         raise ValueError(f"unknown queue {queue!r}")
     job = Job.objects.create(
         kind=kind, config=config, queue=queue, created_by=user, max_attempts=settings.JOB_MAX_ATTEMPTS,
         constitution_version=constitution_version,
     )
+    versions = set(derived_from) | ({constitution_version.pk} if constitution_version is not None else set())
+    if versions:
+        job.derived_from.add(*versions)
     record(user, "launch", job, kind=kind, queue=queue)
     enqueue(job)
     return job

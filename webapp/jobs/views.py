@@ -7,17 +7,17 @@ from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
 
 from webapp.accounts.roles import role_required
+from webapp.core.lookups import as_int
 from webapp.jobs import registry, selectors, services
-from webapp.jobs.models import Job
 
 
 def job_list(request):
     template = "jobs/_rows.html" if request.GET.get("partial") else "jobs/list.html"
-    return render(request, template, {"jobs": selectors.recent_jobs()})
+    return render(request, template, {"jobs": selectors.recent_jobs(request.user)})
 
 
 def job_detail(request, pk: int):
-    job = get_object_or_404(Job.objects.select_related("created_by"), pk=pk)
+    job = get_object_or_404(selectors.visible_jobs(request.user).select_related("created_by"), pk=pk)
     panels = [(panel, panel.context(request, job)) for panel in registry.panels_for(job.kind)]
     partial = request.GET.get("partial")
     for panel, context in panels:
@@ -33,11 +33,8 @@ def job_detail(request, pk: int):
 
 
 def job_state(request, pk: int):
-    job = get_object_or_404(Job.objects.select_related("created_by"), pk=pk)
-    try:
-        after = int(request.GET.get("after_step", -1))
-    except ValueError:
-        after = -1
+    job = get_object_or_404(selectors.visible_jobs(request.user).select_related("created_by"), pk=pk)
+    after = as_int(request.GET.get("after_step"), -1, low=-1)
     return JsonResponse({**selectors.job_state(job), "metrics": selectors.metrics_since(job, after)})
 
 
@@ -53,7 +50,7 @@ def worker_check(request):
 
 
 def _act(request, pk: int, action, done: str):
-    job = get_object_or_404(Job, pk=pk)
+    job = get_object_or_404(selectors.visible_jobs(request.user), pk=pk)
     try:
         action(job, request.user)
         messages.info(request, done.format(pk=job.pk))

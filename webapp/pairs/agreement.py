@@ -19,6 +19,7 @@ from django.db.models import QuerySet
 from alignment.agreement import alpha_with_ci, kappa_with_ci, percent_agreement
 from webapp.feedback.models import IMPORTED, PreferencePair
 from webapp.jobs.models import Job
+from webapp.pairs import verdicts
 from webapp.pairs.models import Review
 from webapp.prompts.models import Prompt
 
@@ -28,11 +29,12 @@ IMPORTED_METHODS = tuple(dict(IMPORTED))
 
 
 def _labels(pair) -> tuple[str, dict[str, str]]:
+    """The judge's label and each verdict's, in the shared x / y / tie framing (verdicts.py)."""
     chosen_is_x = pair.chosen <= pair.rejected
     judge = "tie" if pair.tie else ("x" if chosen_is_x else "y")
-    picked = "x" if chosen_is_x else "y"
     other = "y" if chosen_is_x else "x"
-    human = {"agree": picked, "flip": other, "tie": "tie"}
+    meaning = {verdicts.JUDGE: judge, verdicts.OTHER: other, verdicts.TIE: "tie"}
+    human = {v: meaning[verdicts.human_choice(v) or verdicts.JUDGE] for v in ("agree", "flip", "tie")}
     return judge, human
 
 

@@ -97,7 +97,7 @@ def list_pairs(request, filters: Query[PairQuery]):
     return {"pairs": [_snippet(p) for p in page["pairs"]], "next": page["next_cursor"]}
 
 
-@router.get("/{int:pk}")
+@router.get("/{id:pk}")
 def get_pair(request, pk: int):
     require(request.user, "viewer")
     pair = _visible_pair(request, pk)
@@ -114,7 +114,7 @@ def get_pair(request, pk: int):
             "reviews": [_review(r) for r in detail["reviews"]]}
 
 
-@router.post("/{int:pk}/review")
+@router.post("/{id:pk}/review")
 def review(request, pk: int, body: ReviewIn):
     """409 when review_version is stale: the answer holds the reviews that landed and yours,
     which was not saved."""

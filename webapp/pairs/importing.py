@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from alignment import records
 from alignment.errors import UserError
+from alignment.names import check_name
 from webapp.accounts.roles import require
 from webapp.core.models import record
 from webapp.feedback.ingest import insert_pairs
@@ -31,7 +32,7 @@ def _objects(name: str, data: bytes) -> Iterator[tuple[str, Any]]:
     if lower.endswith(".jsonl"):
         yield from records.jsonl_lines(records.decode(name, data).splitlines(), name)
     elif lower.endswith(".parquet"):
-        yield from records.parquet_objects(io.BytesIO(data), name)
+        yield from records.parquet_objects(io.BytesIO(data), name, max_bytes=MAX_BYTES, max_rows=MAX_PAIRS)
     else:
         raise UserError(f"{name}: upload a .jsonl or .parquet file")
 
@@ -52,9 +53,7 @@ def parse(name: str, data: bytes) -> list[dict]:
 def import_pairs(user, name: str, source: str, filename: str, data: bytes) -> Job:
     """Returns the import's job row: the run the imported pairs belong to."""
     require(user, "operator")
-    name = (name or "").strip()
-    if not name:
-        raise UserError("a name for the imported set is required")
+    name = check_name(name, "the imported set's name")
     if source not in SOURCES:
         raise UserError(f"source must be one of {', '.join(SOURCES)}")
     pairs = parse(filename, data)

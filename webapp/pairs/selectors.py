@@ -15,6 +15,8 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Substr
 
 from webapp.feedback.models import IMPORTED, METHODS, Judgment, PreferencePair
+from webapp.jobs.registry import hidden_versions
+from webapp.jobs.selectors import hidden_jobs
 from webapp.pairs.models import Review
 
 PAGE = 50
@@ -119,6 +121,9 @@ def _int(query, name, f: PairFilter, signed: bool = False):
     except ValueError:
         f.errors.append(f"{name} must be a whole number")
         return None
+    if abs(value) > 2**62:
+        f.errors.append(f"{name} is out of range")
+        return None
     if not signed and value < 1:
         f.errors.append(f"{name} must be positive")
         return None
@@ -207,14 +212,17 @@ def _ordered(qs: QuerySet, sort: str, backwards: bool = False) -> QuerySet:
 
 
 def visible_pairs(user) -> QuerySet:
-    """Pairs judged under constitutions the user may see (private ones: owner and admins)."""
+    """Pairs whose run this user may see (webapp/constitutions/visibility.py): the run derives
+    from the version that judged them and from its models. The hidden runs are few, so the
+    list's keyset queries keep their indexes."""
     from webapp.accounts.roles import has_role
-    from webapp.constitutions.services import visible_to
 
     if has_role(user, "admin"):
         return PreferencePair.objects.all()
-    return PreferencePair.objects.filter(Q(constitution_version__isnull=True)
-                                         | Q(constitution_version__constitution__in=visible_to(user).values("pk")))
+    if not has_role(user, "viewer"):
+        return PreferencePair.objects.none()
+    return PreferencePair.objects.exclude(job_id__in=hidden_jobs(user).values("pk")) \
+        .exclude(constitution_version__in=hidden_versions(user))
 
 
 def pair_page(base: QuerySet, f: PairFilter, cursor: str = "") -> dict:

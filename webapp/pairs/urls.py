@@ -8,6 +8,6 @@ urlpatterns = [
     path("agreement/", views.agreement, name="pair_agreement"),
     path("charts/", views.charts, name="pair_charts"),
     path("import/", views.import_view, name="pair_import"),
-    path("<int:pk>/", views.pair_detail, name="pair"),
-    path("<int:pk>/review/", views.review_pair, name="pair_review"),
+    path("<id:pk>/", views.pair_detail, name="pair"),
+    path("<id:pk>/review/", views.review_pair, name="pair_review"),
 ]

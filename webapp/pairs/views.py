@@ -64,6 +64,8 @@ def review_pair(request, pk: int):
     f = selectors.PairFilter.from_query(request.GET)
     try:
         seen = int(request.POST.get("review_version", ""))
+        if not 0 <= seen <= 2**62:
+            raise ValueError(seen)
         submit(request.user, pair.pk, request.POST.get("verdict", ""), seen,
                reason=request.POST.get("reason", ""), comment=request.POST.get("comment", ""))
     except (ValueError, ReviewError) as exc:

@@ -6,6 +6,7 @@ from django.db import transaction
 
 from alignment import records
 from alignment.errors import UserError
+from alignment.names import check_name
 from webapp.prompts.models import Prompt, PromptSet
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -45,9 +46,7 @@ def parse(name: str, data: bytes) -> list[tuple[str, str, str]]:
 
 @transaction.atomic
 def import_prompt_set(name: str, description: str, filename: str, data: bytes) -> PromptSet:
-    name = name.strip()
-    if not name:
-        raise UserError("name: required")
+    name = check_name(name)
     if PromptSet.objects.filter(name=name).exists():
         raise UserError(f"name: a prompt set called {name!r} already exists")
     rows = parse(filename, data)

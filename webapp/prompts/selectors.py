@@ -1,5 +1,6 @@
 from django.db.models import Count
 
+from webapp.core.lookups import as_id
 from webapp.prompts.models import Prompt, PromptSet, Response
 
 PAGE = 50
@@ -10,10 +11,7 @@ def prompt_sets_with_counts():
 
 
 def _after(raw) -> int:
-    try:
-        return max(0, int(raw or 0))
-    except ValueError:
-        return 0
+    return as_id(raw) or 0
 
 
 def prompt_page(prompt_set: PromptSet, after=None) -> dict:

@@ -11,8 +11,8 @@ from django.db.models import Count
 
 from alignment import records, redteam
 from alignment.errors import UserError
-from alignment.model_folders import resolve_model
 from alignment.sampling import SampleConfig
+from webapp.core.model_names import check_model, lineage
 from webapp.jobs import services as jobs
 from webapp.jobs.models import Job
 from webapp.prompts.models import Prompt, PromptSet, Response
@@ -64,13 +64,13 @@ def load_shipped_prompt_sets() -> list[LoadedSet]:
 def launch_sampling(user, prompt_set: PromptSet, choices: dict, limit: int | None = None, queue: str = "default"):
     """Validate everything a sampling run needs before a job exists, then launch it."""
     config = SampleConfig.from_choices(choices)
-    resolve_model(config.model)  # an unknown or unreadable model fails here, not in the worker
+    model = check_model(user, config.model)  # an unknown or unreadable model fails here, not in the worker
     if not prompt_set.prompts.exists():
         raise UserError(f"prompt set {prompt_set.name!r} has no prompts")
     if limit is not None and limit < 1:
         raise UserError("limit must be at least 1")
     snapshot = config.choices() | {"prompt_set": prompt_set.pk, "prompt_set_name": prompt_set.name, "limit": limit}
-    return jobs.launch("sample", snapshot, user, queue=queue)
+    return jobs.launch("sample", snapshot, user, queue=queue, derived_from=lineage(model))
 
 
 def chosen_prompts(job: Job) -> list[Prompt]:

@@ -6,8 +6,9 @@ from __future__ import annotations
 from django.db import transaction
 
 from alignment.errors import UserError
-from alignment.model_folders import resolve_model
+from alignment.names import check_name
 from alignment.synthesis import SynthesisConfig
+from webapp.core.model_names import check_model, lineage
 from webapp.jobs import services as jobs
 from webapp.jobs.models import Job
 from webapp.prompts.models import Prompt, PromptSet
@@ -17,10 +18,8 @@ def launch_synthesis(user, source: PromptSet, name: str, choices: dict, queue: s
     """Everything is checked before the job exists; the new set is created with the job, so
     its name is taken at once and a resumed job keeps filling the same set."""
     config = SynthesisConfig.from_choices(choices)
-    resolve_model(config.model)
-    name = (name or "").strip()
-    if not name:
-        raise UserError("a name for the new prompt set is required")
+    model = check_model(user, config.model)
+    name = check_name(name, "the new prompt set's name")
     if not source.prompts.exists():
         raise UserError(f"prompt set {source.name!r} has no prompts to learn from")
     with transaction.atomic():
@@ -32,7 +31,7 @@ def launch_synthesis(user, source: PromptSet, name: str, choices: dict, queue: s
                         f"({config.shots}-shot, near duplicates at cosine >= {config.similarity_threshold} dropped).")
         snapshot = config.choices() | {"source_set": source.pk, "source_set_name": source.name, "target_set": target.pk,
                                        "target_set_name": name}
-        job = jobs.launch("synthesize", snapshot, user, queue=queue)
+        job = jobs.launch("synthesize", snapshot, user, queue=queue, derived_from=lineage(model))
         target.source = f"synthesis job {job.pk}"
         target.save(update_fields=["source"])
     return job

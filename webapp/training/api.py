@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema
 
-from alignment.errors import UserError
 from alignment.evaluation import EvalConfig
 from alignment.selfreward import SelfRewardConfig
 from alignment.training.config import TrainConfig
 from webapp.accounts.roles import require
-from webapp.constitutions.models import ConstitutionVersion
+from webapp.constitutions.visibility import visible_versions
+from webapp.core.lookups import get_or_400, get_or_404
 from webapp.core.schemas import choices_of, config_schema
-from webapp.datasets.models import Dataset
+from webapp.datasets.selectors import visible_datasets
 from webapp.prompts.models import PromptSet
 from webapp.training import evaluations, selectors, services
-from webapp.training.models import Evaluation
 
 router = Router(tags=["training"])
 
@@ -43,27 +41,30 @@ class SelfRewardIn(Schema):
     config: config_schema(SelfRewardConfig) = Field(default_factory=dict)  # type: ignore[valid-type]
 
 
-def _get(model, pk):
-    if pk is None:
-        return None
-    try:
-        return model.objects.get(pk=pk)
-    except model.DoesNotExist as exc:
-        raise UserError(f"no {model._meta.verbose_name} {pk}") from exc
-
-
 def _model_row(m) -> dict:
     return {"name": m.name, "kind": m.kind, "method": m.method, "base_model": m.base_model,
             "dataset": m.dataset_id, "dataset_sha256": m.dataset_sha256,
             "constitution_version": m.constitution_version_id, "job": m.job_id, "metrics": m.metrics, "config": m.config}
 
 
+def _inputs(request, body) -> dict:
+    """The rows a body names by id, among those the caller may see."""
+    user, found = request.user, {}
+    for name, queryset, what in (("dataset", visible_datasets(user), "dataset"),
+                                 ("constitution_version", visible_versions(user), "constitution version"),
+                                 ("prompt_set", PromptSet.objects.all(), "prompt set")):
+        if hasattr(body, name):
+            found[name] = get_or_400(queryset, getattr(body, name), what)
+    return found
+
+
 @router.post("/runs", response={201: dict})
 def launch_run(request, body: TrainIn):
     """Launch SFT, reward-model, DPO, GRPO or RLOO training; `config` holds TrainConfig fields."""
     require(request.user, "operator")
-    job = services.launch_training(request.user, body.name, choices_of(body.config), _get(Dataset, body.dataset),
-                                   _get(ConstitutionVersion, body.constitution_version))
+    found = _inputs(request, body)
+    job = services.launch_training(request.user, body.name, choices_of(body.config), found["dataset"],
+                                   found["constitution_version"])
     return 201, {"job": job.pk, "queue": job.queue, "config": job.config}
 
 
@@ -71,21 +72,22 @@ def launch_run(request, body: TrainIn):
 def preview_run(request, body: TrainIn):
     """The resolved config a launch with this body would run (method defaults filled in)."""
     require(request.user, "operator")
-    return {"yaml": services.preview(request.user, choices_of(body.config), _get(Dataset, body.dataset),
-                                     _get(ConstitutionVersion, body.constitution_version))}
+    found = _inputs(request, body)
+    return {"yaml": services.preview(request.user, choices_of(body.config), found["dataset"],
+                                     found["constitution_version"])}
 
 
 @router.get("/models")
 def list_models(request):
-    return [_model_row(m) for m in selectors.registry()]
+    require(request.user, "viewer")
+    return [_model_row(m) for m in selectors.registry(request.user)]
 
 
 @router.post("/evaluations", response={201: dict})
 def launch_evaluation(request, body: EvaluateIn):
     require(request.user, "operator")
-    job = evaluations.launch_evaluation(
-        request.user, choices_of(body.config), constitution_version=_get(ConstitutionVersion, body.constitution_version),
-        prompt_set=_get(PromptSet, body.prompt_set), dataset=_get(Dataset, body.dataset), limit=body.limit)
+    job = evaluations.launch_evaluation(request.user, choices_of(body.config), limit=body.limit,
+                                        **_inputs(request, body))
     return 201, {"job": job.pk, "evaluation": job.evaluation.pk}
 
 
@@ -93,15 +95,16 @@ def launch_evaluation(request, body: EvaluateIn):
 def launch_loop(request, body: SelfRewardIn):
     """Launch a Self-Rewarding loop; `config` holds SelfRewardConfig fields."""
     require(request.user, "operator")
-    job = services.launch_self_rewarding(request.user, body.name, choices_of(body.config),
-                                         _get(PromptSet, body.prompt_set),
-                                         _get(ConstitutionVersion, body.constitution_version), body.limit)
+    found = _inputs(request, body)
+    job = services.launch_self_rewarding(request.user, body.name, choices_of(body.config), found["prompt_set"],
+                                         found["constitution_version"], body.limit)
     return 201, {"job": job.pk, "config": job.config}
 
 
 @router.get("/evaluations/{pk}")
 def get_evaluation(request, pk: int):
-    e = get_object_or_404(Evaluation, pk=pk)
+    require(request.user, "viewer")
+    e = get_or_404(evaluations.visible_evaluations(request.user), pk)
     return {"id": e.pk, "kind": e.kind, "model": e.model, "baseline": e.baseline, "judge": e.judge,
             "constitution_version": e.constitution_version_id, "score": e.score, "ci": [e.ci_low, e.ci_high], "n": e.n,
             "result": e.result, "job": e.job_id, "status": e.job.status if e.job else None}
@@ -109,6 +112,7 @@ def get_evaluation(request, pk: int):
 
 @router.get("/leaderboard")
 def leaderboard(request):
+    require(request.user, "viewer")
     return [{"model": r.model, "kind": r.kind, "score": r.score, "ci": [r.ci_low, r.ci_high], "n": r.n,
              "baseline": r.baseline, "judge": r.judge, "evaluation": r.pk,
-             "trained_by_job": r.lineage.job_id if r.lineage else None} for r in evaluations.leaderboard()]
+             "trained_by_job": r.lineage.job_id if r.lineage else None} for r in evaluations.leaderboard(request.user)]

@@ -6,12 +6,12 @@ class TrainingConfig(AppConfig):
     label = "training"
 
     def ready(self) -> None:
-        from webapp.core.forms import MODEL_SOURCES
+        from webapp.core.model_names import REGISTRIES
         from webapp.jobs.registry import register_kind
         from webapp.training import panels
-        from webapp.training.selectors import model_names
+        from webapp.training.selectors import ModelRegistry
 
         register_kind("train", "Training run", panels.RUN)
         register_kind("evaluate", "Evaluation", panels.EVALUATION)
         register_kind("self_reward", "Self-Rewarding loop")
-        MODEL_SOURCES.append(model_names)
+        REGISTRIES[:] = [ModelRegistry()]

@@ -5,14 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q, QuerySet
 
 from alignment import redteam
 from alignment.errors import UserError
 from alignment.evaluation import EvalConfig
-from alignment.model_folders import resolve_model
-from webapp.constitutions.services import can_view
+from webapp.constitutions.visibility import can_view
+from webapp.core.model_names import check_model, lineage
+from webapp.datasets.selectors import check_dataset
+from webapp.datasets.selectors import lineage as dataset_lineage
 from webapp.jobs import services as jobs
-from webapp.training.models import Evaluation, TrainedModel
+from webapp.jobs.selectors import visible_jobs
+from webapp.training.models import Evaluation
+from webapp.training.selectors import visible_models
 from webapp.training.services import check_reward_model
 
 
@@ -33,13 +38,13 @@ def launch_evaluation(user, choices: dict, constitution_version=None, prompt_set
             raise UserError(f"not comparison principles of that version: {', '.join(unknown)}")
         if not prompt_set.prompts.exists():
             raise UserError(f"prompt set {prompt_set.name!r} has no prompts")
-        for name in (config.model, config.baseline, config.judge):
-            resolve_model(name)
+        models = [check_model(user, name) for name in (config.model, config.baseline, config.judge)]
         dataset = None
     else:
+        check_dataset(user, dataset)
         if dataset is None or not dataset.ready or dataset.kind != "preference":
             raise UserError("reward-model accuracy needs a ready preference dataset (e.g. an imported human-labeled set)")
-        check_reward_model(config.model)
+        models = [check_reward_model(user, config.model)]
         version = prompt_set = None
     if limit is not None and limit < 1:
         raise UserError("limit must be at least 1")
@@ -47,7 +52,8 @@ def launch_evaluation(user, choices: dict, constitution_version=None, prompt_set
                                    "prompt_set": prompt_set.pk if prompt_set else None,
                                    "dataset": dataset.pk if dataset else None, "limit": limit}
     with transaction.atomic():
-        job = jobs.launch("evaluate", snapshot, user, constitution_version=version)
+        job = jobs.launch("evaluate", snapshot, user, constitution_version=version,
+                          derived_from=dataset_lineage(dataset) | lineage(*models))
         Evaluation.objects.create(kind=config.kind, model=config.model, baseline=config.baseline if version else "",
                                   judge=config.judge if version else "", constitution_version=version,
                                   principles=config.principles, prompt_set=prompt_set, dataset=dataset,
@@ -86,13 +92,20 @@ class Ingest:
         return Evaluation.objects.get(job=self.job)
 
 
-def leaderboard():
-    """Finished evaluations, best first within each kind, each with the registered model it
-    scores (for the lineage link) where there is one."""
-    rows = list(Evaluation.objects.filter(score__isnull=False)
+def visible_evaluations(user) -> QuerySet[Evaluation]:
+    """Evaluations whose job this user may see (it derives from the version, the dataset and the
+    models it evaluated)."""
+    return Evaluation.objects.filter(Q(job__isnull=True) | Q(job__in=visible_jobs(user)))
+
+
+def leaderboard(user):
+    """Finished evaluations this user may see, best first within each kind, each with the
+    registered model it scores (for the lineage link) where there is one."""
+    rows = list(visible_evaluations(user).filter(score__isnull=False)
                 .select_related("constitution_version", "prompt_set", "dataset", "job")
                 .order_by("kind", "-score", "-id"))
-    registered = {m.name: m for m in TrainedModel.objects.filter(name__in={r.model for r in rows} | {r.baseline for r in rows})
+    names = {r.model for r in rows} | {r.baseline for r in rows}
+    registered = {m.name: m for m in visible_models(user).filter(name__in=names)
                   .select_related("job", "dataset", "constitution_version")}
     for row in rows:
         row.lineage = registered.get(row.model)

@@ -11,6 +11,7 @@ from alignment.training.config import TrainConfig
 from webapp.constitutions.models import ConstitutionVersion
 from webapp.core.forms import VersionChoice, add_config_fields
 from webapp.datasets.models import Dataset
+from webapp.datasets.selectors import visible_datasets
 from webapp.prompts.models import PromptSet
 
 
@@ -25,16 +26,23 @@ def _versions(form: forms.Form, versions) -> None:
     field.queryset = versions if versions is not None else ConstitutionVersion.objects.none()
 
 
+def _datasets(form: forms.Form, user, **only) -> None:
+    field = form.fields["dataset"]
+    assert isinstance(field, DatasetChoice)
+    field.queryset = visible_datasets(user).exclude(sha256="").filter(**only) if user else Dataset.objects.none()
+
+
 class TrainForm(forms.Form):
     name = forms.SlugField(max_length=100, help_text="the trained model's name (its folder under the models directory)")
-    dataset = DatasetChoice(queryset=Dataset.objects.exclude(sha256=""))
+    dataset = DatasetChoice(queryset=Dataset.objects.none())
     constitution_version = VersionChoice(queryset=ConstitutionVersion.objects.none(), required=False,
                                          help_text="instructable reward models and GRPO/RLOO principles read it")
 
-    def __init__(self, *args, versions=None, **kwargs):
+    def __init__(self, *args, versions=None, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         add_config_fields(self, TrainConfig)
         _versions(self, versions)
+        _datasets(self, user)
 
 
 class EvaluateForm(forms.Form):
@@ -42,12 +50,13 @@ class EvaluateForm(forms.Form):
                                          help_text="win rate: the judge's comparison principles")
     prompt_set = forms.ModelChoiceField(queryset=PromptSet.objects.all(), required=False, help_text="win rate: held-out prompts")
     limit = forms.IntegerField(required=False, min_value=1, help_text="win rate: only the first N prompts")
-    dataset = DatasetChoice(queryset=Dataset.objects.exclude(sha256="").filter(kind="preference"), required=False,
+    dataset = DatasetChoice(queryset=Dataset.objects.none(), required=False,
                             help_text="reward-model accuracy: labeled pairs (e.g. an imported human set)")
 
-    def __init__(self, *args, versions=None, **kwargs):
+    def __init__(self, *args, versions=None, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         add_config_fields(self, EvalConfig)
+        _datasets(self, user, kind="preference")
         self.order_fields(["kind", "model", "baseline", "judge", "constitution_version", "principles", "prompt_set",
                            "limit", "dataset"])
         _versions(self, versions)

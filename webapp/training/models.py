@@ -24,7 +24,8 @@ class TrainedModel(models.Model):
     config = models.JSONField(default=dict, help_text="the resolved training config")
     metrics = models.JSONField(default=dict, help_text="final step, train loss and the last value of each metric")
     path = models.CharField(max_length=1024)
-    job = models.OneToOneField("jobs.Job", null=True, on_delete=models.SET_NULL, related_name="trained_model")
+    job = models.ForeignKey("jobs.Job", null=True, on_delete=models.SET_NULL, related_name="trained_models",
+                            help_text="the run that made it (a Self-Rewarding loop makes one per iteration)")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -17,9 +17,12 @@ from alignment.errors import UserError
 from alignment.model_folders import resolve_model
 from alignment.training.config import ONLINE, TrainConfig
 from alignment.training.memory import describe, estimate
-from webapp.constitutions.services import can_view
+from webapp.constitutions.visibility import can_view
+from webapp.core.model_names import check_model, lineage
 from webapp.core.models import record
 from webapp.datasets.models import Dataset
+from webapp.datasets.selectors import check_dataset
+from webapp.datasets.selectors import lineage as dataset_lineage
 from webapp.jobs import services as jobs
 from webapp.jobs.engine import add_artifact
 from webapp.jobs.models import Job
@@ -30,15 +33,17 @@ FITS = {"sft": ("sft", "preference"), "dpo": ("preference",), "reward": ("prefer
         "grpo": ("preference", "sft"), "rloo": ("preference", "sft")}
 
 
-def resolve(user, choices: dict, dataset: Dataset | None, version=None) -> tuple[TrainConfig, Dataset]:
-    """The resolved config (method defaults filled in), or a UserError; the worker adds the
-    files (the dataset, the run folder, the version's constitution)."""
+def resolve(user, choices: dict, dataset: Dataset | None, version=None) -> tuple[TrainConfig, Dataset, set[int]]:
+    """The resolved config (method defaults filled in), the dataset and every constitution
+    version the run derives from, or a UserError; the worker adds the files (the dataset, the
+    run folder, the version's constitution)."""
     config = TrainConfig.from_choices(choices)
     if config.reads_principles() and version is None:
         raise UserError(f"{config.reads_principles()}: choose a constitution version")
     config = config.resolved()
     if not isinstance(dataset, Dataset):
         raise UserError("choose a dataset")
+    check_dataset(user, dataset)
     if not dataset.ready:
         raise UserError(f"dataset {dataset.name!r} is not ready yet (its export job has not finished)")
     if dataset.kind not in FITS[config.method]:
@@ -46,29 +51,30 @@ def resolve(user, choices: dict, dataset: Dataset | None, version=None) -> tuple
                         f"it needs {' or '.join(FITS[config.method])} records")
     if version is not None and not can_view(user, version.constitution):
         raise UserError("you cannot use that constitution")
-    resolve_model(config.model)
+    models = [check_model(user, config.model)]
     if config.method in ONLINE and config.reward_model:
-        check_reward_model(config.reward_model)
+        models.append(check_reward_model(user, config.reward_model))
     if config.method in ONLINE and config.reward_judge:
-        resolve_model(config.reward_judge)
+        models.append(check_model(user, config.reward_judge))
         if not version.document().of_kind("rubric"):
             raise UserError(f"{version.name} v{version.number} has no enabled rubric principle for the reward judge")
-    return config, dataset
+    return config, dataset, dataset_lineage(dataset) | lineage(*models)
 
 
-def check_reward_model(name: str) -> None:
-    folder = resolve_model(name)
+def check_reward_model(user, name: str) -> Path:
+    folder = check_model(user, name)
     try:
         architectures = json.loads((folder / "config.json").read_text()).get("architectures") or []
     except (OSError, ValueError) as exc:
         raise UserError(f"cannot read {name}'s config: {exc}") from exc
     if not any(a.endswith("ForSequenceClassification") for a in architectures):
         raise UserError(f"{name} is not a reward model (train one with the reward method first)")
+    return folder
 
 
 def preview(user, choices: dict, dataset: Dataset | None, version=None) -> str:
     """The YAML the training child will receive (the files are the worker's to fill in)."""
-    config, dataset = resolve(user, choices, dataset, version)
+    config, dataset, _ = resolve(user, choices, dataset, version)
     data = {"dataset": f"<dataset {dataset.pk}: {dataset.name}, sha256 {dataset.sha256[:12]}…>",
             "output": "<run folder>", "constitution": f"<{version.name} v{version.number}>" if version else "",
             **config.choices()}
@@ -79,7 +85,7 @@ def preview(user, choices: dict, dataset: Dataset | None, version=None) -> str:
 
 def launch_training(user, name: str, choices: dict, dataset: Dataset | None, version=None) -> Job:
     name = check_name(name)
-    config, dataset = resolve(user, choices, dataset, version)
+    config, dataset, derived = resolve(user, choices, dataset, version)
     snapshot = config.choices() | {"name": name, "dataset": dataset.pk, "dataset_name": dataset.name,
                                    "dataset_sha256": dataset.sha256,
                                    "constitution_version": version.pk if version else None}
@@ -89,7 +95,7 @@ def launch_training(user, name: str, choices: dict, dataset: Dataset | None, ver
         if taken or (Path(settings.MODELS_DIR) / name).exists():
             raise UserError(f"a model named {name!r} already exists or is being trained")
         queue = "gpu" if config.device == "gpu" else "default"
-        return jobs.launch("train", snapshot, user, queue=queue, constitution_version=version)
+        return jobs.launch("train", snapshot, user, queue=queue, constitution_version=version, derived_from=derived)
 
 
 def check_name(name: str) -> str:
@@ -135,7 +141,7 @@ def register_iteration(job: Job, event: dict) -> TrainedModel:
         staging.rename(target)
     model, _ = TrainedModel.objects.update_or_create(name=name, defaults={
         "kind": "policy", "method": "dpo", "base_model": event["judge"], "config": cfg, "path": str(target),
-        "constitution_version_id": cfg.get("constitution_version"), "job": None, "created_by": job.created_by,
+        "constitution_version_id": cfg.get("constitution_version"), "job": job, "created_by": job.created_by,
         "metrics": {"iteration": event["iteration"], "pairs": event["pairs"], "judge_accuracy": event["judge_accuracy"],
                     "global_step": event["dpo_steps"], "train_loss": event["dpo_loss"], "dataset": event["dataset"]}})
     add_artifact(job.pk, f"model {name}", target)
@@ -169,10 +175,10 @@ def launch_self_rewarding(user, name: str, choices: dict, prompt_set, version, l
         raise UserError(f"{version.name} v{version.number} has no rubric principle for the judge")
     if not prompt_set.prompts.exists():
         raise UserError(f"prompt set {prompt_set.name!r} has no prompts")
-    resolve_model(config.model)
+    model = check_model(user, config.model)
     names = [f"{name}-m{t + 1}" for t in range(1, config.iterations + 1)]
     if TrainedModel.objects.filter(name__in=names).exists() or any((Path(settings.MODELS_DIR) / n).exists() for n in names):
         raise UserError(f"models named {names[0]}… already exist: choose another name")
     snapshot = config.choices() | {"name": name, "prompt_set": prompt_set.pk, "limit": limit,
                                    "constitution_version": version.pk}
-    return jobs.launch("self_reward", snapshot, user, constitution_version=version)
+    return jobs.launch("self_reward", snapshot, user, constitution_version=version, derived_from=lineage(model))

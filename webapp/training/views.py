@@ -7,8 +7,9 @@ from alignment.selfreward import SelfRewardConfig
 from alignment.training.config import TrainConfig
 from webapp.accounts.roles import role_required
 from webapp.constitutions.models import ConstitutionVersion
-from webapp.constitutions.services import visible_to
+from webapp.constitutions.visibility import visible_to
 from webapp.core.forms import chosen
+from webapp.core.lookups import as_id
 from webapp.training import selectors
 from webapp.training.evaluations import harmlessness_preset, launch_evaluation
 from webapp.training.evaluations import leaderboard as leaderboard_rows
@@ -27,7 +28,7 @@ def _versions(request):
 
 def _form(request, data=None):
     initial = {"method": request.GET.get("method"), "dataset": request.GET.get("dataset")}
-    return TrainForm(data, versions=_versions(request), initial={k: v for k, v in initial.items() if v})
+    return TrainForm(data, versions=_versions(request), user=request.user, initial={k: v for k, v in initial.items() if v})
 
 
 def _launch_page(request, form, template: str, launch, what: str):
@@ -44,7 +45,8 @@ def _launch_page(request, form, template: str, launch, what: str):
 
 
 def training_list(request):
-    return render(request, "training/list.html", {"runs": selectors.training_runs(), "models": selectors.registry()})
+    return render(request, "training/list.html", {"runs": selectors.training_runs(request.user),
+                                                  "models": selectors.registry(request.user)})
 
 
 @role_required("operator")
@@ -72,12 +74,13 @@ def config_preview(request):
 
 def compare(request):
     ids = []
-    for raw in request.GET.getlist("job"):
-        try:
-            ids.append(int(raw))
-        except ValueError:
-            messages.error(request, f"not a run id: {raw!r}")
-    return render(request, "training/compare.html", {**selectors.compare(ids[:8]), "runs": selectors.training_runs()})
+    for raw in request.GET.getlist("job")[:50]:
+        if as_id(raw) is None:
+            messages.error(request, f"not a run id: {raw[:30]!r}")
+        else:
+            ids.append(as_id(raw))
+    return render(request, "training/compare.html", {**selectors.compare(request.user, ids[:8]),
+                                                     "runs": selectors.training_runs(request.user)})
 
 
 @role_required("operator")
@@ -86,14 +89,14 @@ def new_evaluation(request):
     initial = {"model": request.GET.get("model", "")}
     if request.GET.get("preset") == "harmlessness":
         initial |= harmlessness_preset(versions)
-    form = EvaluateForm(request.POST or None, versions=versions, initial=initial)
+    form = EvaluateForm(request.POST or None, versions=versions, user=request.user, initial=initial)
     return _launch_page(request, form, "training/evaluate.html",
                         lambda data: launch_evaluation(request.user, chosen(EvalConfig, data), **inputs(data)),
                         "Evaluation")
 
 
 def leaderboard(request):
-    return render(request, "training/leaderboard.html", {"rows": leaderboard_rows()})
+    return render(request, "training/leaderboard.html", {"rows": leaderboard_rows(request.user)})
 
 
 @role_required("operator")

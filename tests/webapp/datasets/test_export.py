@@ -79,7 +79,7 @@ def test_sft_exports_take_sl_cai_revisions_only(make_pair, make_user):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("name, query, message", [
-    ("", {}, "a name for the dataset is required"), ("x", {"margin_min": "high"}, "margin_min must be a number"),
+    ("", {}, "the dataset's name: required"), ("x", {"margin_min": "high"}, "margin_min must be a number"),
 ])
 def test_bad_export_requests_are_refused_and_write_nothing(client_as, make_pair, name, query, message):
     make_pair()
@@ -156,3 +156,29 @@ def test_a_filter_that_matches_nothing_gives_an_empty_dataset_not_a_failure(make
     operator = make_user("operator")
     dataset = write(launch_export(operator, "empty", {"margin_min": "0.9"}, format=format), operator)
     assert dataset.rows == 0 and dataset_path(dataset).is_file()
+
+
+@pytest.mark.django_db
+def test_a_human_flip_reaches_soft_label_training_as_a_definite_preference(reviewed, make_user):
+    operator = make_user("operator")
+    dataset = write(launch_export(operator, "labels", {}, keep_ties=True), operator)
+    rows = {r["pair_id"]: r for r in lines(dataset)}
+    flipped = rows[reviewed["flipped"].pk]
+    assert (flipped["soft_label"], flipped["margin"], flipped["tie"]) == (1.0, 1.0, False)  # not the judge's 0.65
+    plain, human_tie = rows[reviewed["plain"].pk], rows[reviewed["human_tie"].pk]
+    assert plain["soft_label"] == pytest.approx(0.9) and (human_tie["soft_label"], human_tie["tie"]) == (0.5, True)
+
+
+@pytest.mark.django_db
+def test_agreeing_with_a_judges_tie_is_a_tie_everywhere(make_pair, make_user, client_as):
+    from webapp.pairs.agreement import agreement_report
+    from webapp.pairs.selectors import visible_pairs
+
+    operator = make_user("operator")
+    pair = make_pair(margin=0.0, tie=True)
+    submit(make_user("reviewer"), pair.pk, "agree", 0)
+    report = agreement_report(visible_pairs(operator))
+    assert report["judge_vs_human"]["n"] == 1 and report["judge_vs_human"]["agreement"] == 1.0
+    rows = lines(write(launch_export(operator, "agreed tie", {}, keep_ties=True), operator))
+    assert rows[0]["tie"] is True
+    assert "neither response was preferred" in client_as("viewer").get(f"/pairs/{pair.pk}/").content.decode()

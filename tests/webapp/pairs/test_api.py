@@ -198,7 +198,7 @@ def test_an_operator_launches_an_export_job(client_as, make_pair):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("body, message", [
-    ({"name": ""}, "a name for the dataset is required"),
+    ({"name": ""}, "the dataset's name: required"),
     ({"name": "x", "filter": {"margin_min": "high"}}, "margin_min must be a number"),
     ({"name": "x", "filter": {"colour": "red"}}, "unknown filter field(s): colour"),
     ({"name": "x", "format": "csv"}, "format must be one of"),

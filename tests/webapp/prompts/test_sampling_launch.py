@@ -20,7 +20,8 @@ def form_data(prompt_set, **overrides):
     [
         ({"model": "no-such-model"}, "not found"),
         ({"model": "../../etc"}, "may not contain"),
-        ({"model": "/etc"}, "not a model folder"),
+        ({"model": "/etc"}, "outside the model folders"),
+        ({"model": "/tmp/../etc"}, "may not contain"),
         ({"n": 0}, "n must be between 1 and 64"),
         ({"temperature": -1}, "temperature must be between 0 and 5"),
         ({"max_new_tokens": 100000}, "max_new_tokens must be between 1 and 8192"),

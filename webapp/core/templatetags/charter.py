@@ -13,11 +13,11 @@ def markdown(text: str) -> str:
     return mark_safe(render_markdown(text))  # noqa: S308 - sanitized by nh3 above
 
 
-@register.inclusion_tag("core/_model_datalist.html")
-def model_datalist():
-    """The names a model box offers: the default model, then what each domain registered
-    (trained models, newest first)."""
+@register.inclusion_tag("core/_model_datalist.html", takes_context=True)
+def model_datalist(context):
+    """The names a model box offers: the default model, then the registered models this user
+    may see, newest first."""
     from alignment.model_folders import DEFAULT_MODEL
-    from webapp.core.forms import model_choices
+    from webapp.core.model_names import model_choices
 
-    return {"default": DEFAULT_MODEL, "models": model_choices()}
+    return {"default": DEFAULT_MODEL, "models": model_choices(context["request"].user)}

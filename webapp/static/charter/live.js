@@ -8,7 +8,11 @@
     document.querySelectorAll("[data-poll]").forEach(function (el) {
       fetch(el.dataset.poll, { credentials: "same-origin" })
         .then(function (r) { return r.ok ? r.text() : null; })
-        .then(function (html) { if (html !== null) el.innerHTML = html; })
+        .then(function (html) {
+          if (html === null) return;
+          el.innerHTML = html;
+          if (el.querySelector("[data-done]")) delete el.dataset.poll;  // finished: nothing more to fetch
+        })
         .catch(function () {});
     });
   }
@@ -89,15 +93,35 @@
         const label = live.querySelector(".progress span");
         if (label) label.textContent = s.progress_done + (s.progress_total ? "/" + s.progress_total : "");
         drawMetrics(s.metrics || []);
-        const wasActive = !TERMINAL.includes(live.dataset.initialStatus);
-        if (wasActive && TERMINAL.includes(s.status)) {
-          // Buttons and result tables depend on the final state: render them once, server side.
-          window.location.reload();
+        if (!finished && TERMINAL.includes(s.status)) {
+          finished = true;
+          clearInterval(jobTimer);
+          refreshFinal();
         }
       })
       .catch(function () {});
   }
 
+  // Buttons and result panels depend on the final state: once the job ends, they are fetched
+  // from the server (rendered there, escaped by Django) and swapped in place. The page is never
+  // reloaded, so nothing the user (or a test) is doing on it is interrupted by a navigation.
+  function refreshFinal() {
+    fetch(window.location.href, { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (html) {
+        if (html === null) return;
+        const fresh = new DOMParser().parseFromString(html, "text/html");
+        ["job-actions", "job-top-panels", "job-panels"].forEach(function (id) {
+          const now = document.getElementById(id), then = fresh.getElementById(id);
+          if (now && then) now.innerHTML = then.innerHTML;
+        });
+        document.querySelectorAll("[data-poll]").forEach(function (el) { delete el.dataset.poll; });
+        live.dataset.finished = "1";
+      })
+      .catch(function () {});
+  }
+
+  let finished = live ? TERMINAL.includes(live.dataset.initialStatus) : true, jobTimer = null;
   if (document.querySelector("[data-poll]")) setInterval(pollFragments, 2000);
-  if (live) { pollJob(); if (!TERMINAL.includes(live.dataset.initialStatus)) setInterval(pollJob, 1500); }
+  if (live) { pollJob(); if (!finished) jobTimer = setInterval(pollJob, 1500); }
 })();
