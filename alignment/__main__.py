@@ -53,9 +53,10 @@ def load_run_config(cls: type[C], args) -> C:
 
 
 def cmd_prepare_model(args) -> None:
-    from alignment.model_folders import prepare_default_model
+    from alignment.model_folders import prepare_default_model, prepare_optional_model
 
-    print(prepare_default_model(Path(args.models_dir) if args.models_dir else None))
+    models_dir = Path(args.models_dir) if args.models_dir else None
+    print(prepare_optional_model(args.name, models_dir) if args.name else prepare_default_model(models_dir))
 
 
 def cmd_sample(args) -> None:
@@ -97,11 +98,10 @@ def cmd_sample(args) -> None:
 
 def cmd_feedback(args) -> None:
     from alignment.feedback.pipeline import FeedbackConfig, run
-    from alignment.records import read_prompts
 
     config = load_run_config(FeedbackConfig, args)
     config.check()
-    prompts = read_prompts(config.prompts)
+    prompts = config.items()
     out = sys.stdout if config.output == "-" or args.events else open(config.output, "w", encoding="utf-8")
     progress = None
     if not args.events:
@@ -127,6 +127,12 @@ def cmd_feedback(args) -> None:
         progress.update(len(records))
     if progress is not None:
         progress.close()
+
+
+def cmd_judge_report(args) -> None:
+    from alignment.evaluation.judge import from_files
+
+    print(json.dumps(from_files(args.pairs, args.judged), indent=2))
 
 
 def cmd_synthesize(args) -> None:
@@ -186,54 +192,19 @@ def cmd_train(args) -> None:
 
 def cmd_evaluate(args) -> None:
     from alignment import evaluation
-    from alignment.constitution import from_yaml
-    from alignment.generation import load_backend
-    from alignment.model_folders import resolve_model
-    from alignment.records import read_prompts
 
     config = load_run_config(evaluation.EvalConfig, args)
     out = sys.stdout if config.output == "-" or args.events else open(config.output, "w", encoding="utf-8")
     items: list[dict] = []
-    if config.kind == "rm_accuracy":
-        from alignment.generation import configure_torch_threads
-        from alignment.records import read_records
-        from alignment.training.data import prepare
-        from alignment.training.rewards import RewardModelScorer
-
-        configure_torch_threads()
-        rows = prepare(read_records(config.prompts), "dpo")
-        scorer = RewardModelScorer(resolve_model(config.model), "cuda" if _has_gpu() else "cpu")
-        batches = _batched(evaluation.rm_accuracy(scorer, rows, config.batch_size), config.batch_size)
-        total = len(rows)
-    else:
-        try:
-            constitution = from_yaml(Path(config.constitution).read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise UserError(f"cannot read constitution {config.constitution}: {exc}") from exc
-        prompts = read_prompts(Path(config.prompts))
-        loaded: dict[str, object] = {}
-
-        def backend(name: str):
-            path = resolve_model(name)
-            if str(path) not in loaded:
-                loaded[str(path)] = load_backend(path)
-            return loaded[str(path)]
-
-        batches = evaluation.head_to_head(backend(config.model), backend(config.baseline), backend(config.judge),
-                                          constitution, prompts, config)
-        total = len(prompts)
-    for batch in batches:
+    for batch, total in evaluation.evaluate(config):
         items += batch
         if args.events:
             events.records(batch)
-            events.progress(len(items), total, f"{len(items)}/{total} evaluated")
+            events.progress(len(items), total, phase="evaluated")
         else:
             for item in batch:
                 out.write(json.dumps(item) + "\n")
-    if config.kind == "rm_accuracy":
-        summary = {"accuracy": evaluation.mean_with_ci([float(i["correct"]) for i in items]).as_dict()}
-    else:
-        summary = evaluation.win_rate([i["outcome"] for i in items])
+    summary = evaluation.summarize(config, items)
     if args.events:
         events.emit("summary", **summary)
     else:
@@ -255,23 +226,6 @@ def cmd_self_reward(args) -> None:
             print(f"{payload['done']}/{payload['total']} {payload.get('message', '')}", file=sys.stderr)
 
     print(json.dumps(run_loop(config, show)))
-
-
-def _has_gpu() -> bool:
-    import torch
-
-    return torch.cuda.is_available()
-
-
-def _batched(items, size: int):
-    batch = []
-    for item in items:
-        batch.append(item)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 def _config_classes() -> list[tuple[type[Config], str, Callable]]:
@@ -316,9 +270,19 @@ def config_help(cls: type[Config]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m alignment")
     sub = parser.add_subparsers(dest="command", required=True)
-    prep = sub.add_parser("prepare-model", help="convert the packaged SmolLM2 GGUF into a model folder")
+    prep = sub.add_parser("prepare-model", help="convert the packaged SmolLM2 GGUF (or an optional model) into a "
+                                               "model folder")
     prep.add_argument("--models-dir")
+    prep.add_argument("--name", help="an optional model instead of the default: qwen2.5-coder-0.5b-instruct "
+                                     "(install it with `make judge-model`)")
     prep.set_defaults(func=cmd_prepare_model)
+    report = sub.add_parser("judge-report", help="measure a judge's run on given pairs against their labels",
+                            description="Accuracy, coverage, Cohen's kappa, position and length bias, parse failures, "
+                                        "calibration (ECE, a temperature per principle) of a `feedback --set "
+                                        "pairs=GIVEN` run, as JSON.")
+    report.add_argument("--pairs", required=True, help="the given pairs (JSONL or Parquet: prompt, chosen, rejected)")
+    report.add_argument("--judged", required=True, help="the feedback run's output JSONL")
+    report.set_defaults(func=cmd_judge_report)
     for cls, help_text, func in _config_classes():
         # The subcommand is the job kind's name; "self-reward" stays as an alias of self_reward.
         aliases = [cls.KIND.replace("_", "-")] if "_" in cls.KIND else []

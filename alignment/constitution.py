@@ -24,7 +24,9 @@ KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 KINDS: dict[str, dict[str, tuple[str, ...]]] = {
     # kind: {"required": fields, "optional": fields}
     "critique_revision": {"required": ("critique", "revision"), "optional": ()},
-    "comparison": {"required": ("comparison",), "optional": ("negative",)},
+    # SALMON's principle: the judge's question, the behaviour it asks for, and its negative
+    # definition (the opposite behaviour), which reward-model data shows for a negated example.
+    "comparison": {"required": ("comparison",), "optional": ("statement", "negative")},
     "rubric": {"required": ("intro", "points", "instruction"), "optional": ()},
     "preamble": {"required": ("preamble",), "optional": ("exemplars",)},
 }
@@ -351,7 +353,7 @@ def json_schema() -> dict:
     }
     kind_props = {
         "critique_revision": {"critique": text, "revision": text},
-        "comparison": {"comparison": text, "negative": text},
+        "comparison": {"comparison": text, "statement": text, "negative": text},
         "rubric": {"intro": text, "points": {"type": "array", "minItems": 2, "maxItems": 10, "items": text},
                    "instruction": {**text, "pattern": "Score:"}},
         "preamble": {"preamble": text, "exemplars": {"type": "array", "items": exemplar}},

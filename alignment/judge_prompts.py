@@ -12,7 +12,7 @@ from alignment.constitution import Constitution, Principle
 
 METHODS = {
     "rl_cai": "RL-CAI pairwise (Constitutional AI's RL stage: multiple choice, soft labels)",
-    "salmon": "SALMON pairwise (principle-driven, a record per principle, may be negated)",
+    "salmon": "SALMON pairwise (principle-driven: a record per principle, for an instructable reward model)",
     "self_rewarding": "Self-Rewarding pointwise (the additive 5-point LLM-as-a-Judge rubric)",
     "sl_cai": "SL-CAI critique and revision (Constitutional AI's supervised stage)",
 }
@@ -38,15 +38,11 @@ def _exemplars(preamble: Principle | None) -> str:
 
 def pairwise_prompt(
     principle: Principle, prompt: str, response_a: str, response_b: str,
-    preamble: Principle | None = None, negate: bool = False, chain_of_thought: bool = False,
+    preamble: Principle | None = None, chain_of_thought: bool = False,
 ) -> str:
-    """Multiple choice between (A) and (B) under one comparison principle. With negate=True
-    the principle's negative definition is asked instead (SALMON's negated principles)."""
+    """Multiple choice between (A) and (B) under one comparison principle. The judge always asks
+    the positive question: SALMON negates principles when reward-model data is built."""
     question = principle.fields["comparison"]
-    if negate:
-        if not principle.fields.get("negative"):
-            raise ValueError(f"principle {principle.key!r} has no negative definition to negate with")
-        question = principle.fields["negative"]
     head = f"{preamble.fields['preamble']}\n\n" if preamble else ""
     tail = (
         "Think step by step about which option is better under this principle, then say which one."
@@ -96,23 +92,19 @@ def preview(doc: Constitution, params) -> dict:
     candidates = doc.of_kind(kind)
     chosen = next((p for p in candidates if p.key == params.get("principle")), candidates[0] if candidates else None)
     preamble = next(iter(doc.of_kind("preamble")), None)
-    negate = params.get("negate") == "1"
     texts: list[tuple[str, str]] = []
     error = None
     if chosen is None:
         error = f"this version has no enabled {kind.replace('_', '/')} principle, which {METHODS[method]} needs"
     elif method in ("rl_cai", "salmon"):
-        if negate and not chosen.fields.get("negative"):
-            error = f"principle {chosen.key!r} has no negative definition"
-        else:
-            a, b, prompt = example["response_a"], example["response_b"], example["prompt"]
-            start = f"\n\n[assistant turn starts with: {ANSWER_PREFIX}]"
-            texts.append(("Order 1: (A) = response A", pairwise_prompt(chosen, prompt, a, b, preamble, negate) + start))
-            texts.append(("Order 2: (A) = response B", pairwise_prompt(chosen, prompt, b, a, preamble, negate) + start))
+        a, b, prompt = example["response_a"], example["response_b"], example["prompt"]
+        start = f"\n\n[assistant turn starts with: {ANSWER_PREFIX}]"
+        texts.append(("Order 1: (A) = response A", pairwise_prompt(chosen, prompt, a, b, preamble) + start))
+        texts.append(("Order 2: (A) = response B", pairwise_prompt(chosen, prompt, b, a, preamble) + start))
     elif method == "self_rewarding":
         texts.append(("Judging response A", rubric_prompt(chosen, example["prompt"], example["response_a"])))
     else:
         texts.append(("Critique", critique_prompt(chosen, example["prompt"], example["response_b"])))
         texts.append(("Revision", revision_prompt(chosen, example["prompt"], example["response_b"], example["critique"])))
     return {"method": method, "methods": METHODS, "principles": candidates, "chosen": chosen,
-            "texts": texts, "error": error, "example": example, "negate": negate}
+            "texts": texts, "error": error, "example": example}

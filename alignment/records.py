@@ -29,7 +29,7 @@ from alignment.errors import UserError
 # One encoder for every line: json.dumps(record, ensure_ascii=False) builds a new one per call,
 # which is measurable at a million records. Changing these settings changes every hash.
 _encode = json.JSONEncoder(ensure_ascii=False).encode
-KINDS = ("preference", "sft")
+KINDS = ("preference", "sft", "unpaired")
 FORMATS = {"jsonl": ".jsonl", "parquet": ".parquet", "hf": ".tar"}
 PARQUET_BATCH = 2000
 
@@ -266,6 +266,12 @@ def sft_record(prompt: str, completion: str, **columns: Any) -> dict:
             "completion": [{"role": "assistant", "content": completion}], **columns}
 
 
+def unpaired_record(prompt: str, completion: str, label: bool, **columns: Any) -> dict:
+    """KTO's format: one completion, desirable (True) or not."""
+    return {"prompt": [{"role": "user", "content": prompt}],
+            "completion": [{"role": "assistant", "content": completion}], "label": label, **columns}
+
+
 def length_diff(chosen: str, rejected: str) -> int:
     """Characters of chosen minus rejected: the length bias every pair view sorts and filters by."""
     return len(chosen) - len(rejected)
@@ -303,6 +309,9 @@ def parquet_schema(kind: str):
     lineage = [("pair_id", pa.int64()), ("constitution_version", pa.int64()), ("run", pa.int64())]
     if kind == "sft":
         return pa.schema([("prompt", turn), ("completion", turn), *lineage])
+    if kind == "unpaired":
+        return pa.schema([("prompt", turn), ("completion", turn), ("label", pa.bool_()), ("why", pa.string()),
+                          *lineage])
     return pa.schema([("prompt", turn), ("chosen", turn), ("rejected", turn), ("tie", pa.bool_()),
                       ("soft_label", pa.float64()), ("margin", pa.float64()), ("human_verdict", pa.string()),
                       ("method", pa.string()), ("principles", pa.list_(pa.string())),

@@ -11,6 +11,18 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# Under pytest-xdist (`-n 2`) each worker process gets its own data dir, embedded Redis or Redis
+# database, and (through pytest-django) its own test database, so no two share a broker or a file.
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+if XDIST_WORKER:
+    if os.environ.pop("CHARTER_TEST_EMBEDDED_REDIS", ""):  # the controller's own: start one per worker
+        os.environ.pop("REDIS_URL", None)
+    os.environ["CHARTER_DATA_DIR"] = str(Path(os.environ.get("CHARTER_DATA_DIR", ROOT / "var" / "test")) / XDIST_WORKER)
+    if os.environ.get("REDIS_URL"):
+        url = os.environ["REDIS_URL"]
+        base, _, db = url.rpartition("/")
+        base, number = (base, int(db)) if db.isdigit() else (url.rstrip("/"), 15)
+        os.environ["REDIS_URL"] = f"{base}/{(number - int(XDIST_WORKER.removeprefix('gw'))) % 16}"
 os.environ.setdefault("CHARTER_DATA_DIR", str(ROOT / "var" / "test"))
 os.environ.setdefault("CHARTER_MODELS_DIR", str(ROOT / "var" / "models"))
 os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -23,9 +35,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 # Tests build model folders in pytest's temporary folders: let absolute paths point there.
 os.environ.setdefault("CHARTER_MODEL_ROOTS", os.path.join(tempfile.gettempdir(), f"pytest-of-{getpass.getuser()}"))
 Path(os.environ["CHARTER_DATA_DIR"]).mkdir(parents=True, exist_ok=True)
-if Path(os.environ["CHARTER_DATA_DIR"]) == ROOT / "var" / "test":
+if Path(os.environ["CHARTER_DATA_DIR"]).is_relative_to(ROOT / "var" / "test"):
     # Run folders of earlier sessions (about 2 GB each) belong to jobs of a database that is gone.
-    shutil.rmtree(ROOT / "var" / "test" / "runs", ignore_errors=True)
+    shutil.rmtree(Path(os.environ["CHARTER_DATA_DIR"]) / "runs", ignore_errors=True)
 
 _redis = None
 if not os.environ.get("REDIS_URL"):
@@ -35,6 +47,7 @@ if not os.environ.get("REDIS_URL"):
     data = Path(os.environ["CHARTER_DATA_DIR"])
     _redis = start_embedded_redis(data)
     os.environ["REDIS_URL"] = socket_url(data)
+    os.environ["CHARTER_TEST_EMBEDDED_REDIS"] = "1"
 
     import atexit
 

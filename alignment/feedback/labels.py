@@ -21,11 +21,9 @@ def choice_probability(logprob_a: float, logprob_b: float) -> float:
     return ea / (ea + eb)
 
 
-def first_preferred(p_a: float, first_shown_as_a: bool, negated: bool = False) -> float:
-    """P(first is preferred) from one judgment. A negated principle asks the opposite
-    question ("which is less ..."), so its answer reverses the label."""
-    p = p_a if first_shown_as_a else 1.0 - p_a
-    return 1.0 - p if negated else p
+def first_preferred(p_a: float, first_shown_as_a: bool) -> float:
+    """P(first is preferred) from one judgment, whichever response was shown as (A)."""
+    return p_a if first_shown_as_a else 1.0 - p_a
 
 
 def clamp(p: float, bounds: tuple[float, float] = COT_CLAMP) -> float:

@@ -31,8 +31,6 @@ class PairwiseConfig:
     method: str = field(default="rl_cai", metadata={"help": "rl_cai (average over k principles) or salmon (a record per "
                                                            "principle)"})
     principles_per_pair: int = field(default=1, metadata={"help": "k principles sampled per pair"})
-    negate_fraction: float = field(default=0.0, metadata={"help": "SALMON: share of judgments asked with the negative "
-                                                                  "definition"})
     chain_of_thought: bool = field(default=False, metadata={"help": "reason first; labels clamped to [0.4, 0.6]"})
     cot_max_new_tokens: int = field(default=128, metadata={"help": "length of the reasoning"})
     batch_size: int = field(default=8, metadata={"help": "judge prompts per forward pass"})
@@ -46,8 +44,6 @@ class PairwiseConfig:
             raise UserError(f"{constitution.name!r} has no enabled comparison principle; pairwise judging needs one")
         if not 1 <= self.principles_per_pair <= len(principles):
             raise UserError(f"principles_per_pair must be between 1 and {len(principles)}")
-        if self.negate_fraction and not any(p.fields.get("negative") for p in principles):
-            raise UserError("negate_fraction needs principles with a negative definition")
         return principles
 
 
@@ -63,7 +59,7 @@ class Pair:
 class Judgment:
     pair_key: str
     principle_key: str
-    negated: bool
+    negated: bool  # always False: the judge asks the positive question (SALMON negates in reward-model data)
     order: int  # 1: first shown as (A); 2: second shown as (A)
     p_a: float
     p_first: float
@@ -72,14 +68,9 @@ class Judgment:
 
 
 def _plan(pairs: list[Pair], principles: list[Principle], config: PairwiseConfig):
-    """Which principles (and negations) judge which pair: seeded, so a re-run is identical."""
+    """Which principles judge which pair: seeded, so a re-run is identical."""
     rng = random.Random(config.seed)
-    plan = []
-    for pair in pairs:
-        for principle in rng.sample(principles, config.principles_per_pair):
-            negate = bool(principle.fields.get("negative")) and rng.random() < config.negate_fraction
-            plan.append((pair, principle, negate))
-    return plan
+    return [(pair, principle) for pair in pairs for principle in rng.sample(principles, config.principles_per_pair)]
 
 
 def judge(backend: Backend, constitution: Constitution, pairs: list[Pair], config: PairwiseConfig) -> Iterator[list[dict]]:
@@ -100,11 +91,11 @@ def judge(backend: Backend, constitution: Constitution, pairs: list[Pair], confi
 
 def _judge_chunk(backend: Backend, chunk, preamble, config: PairwiseConfig) -> list[Judgment]:
     prompts, meta = [], []
-    for pair, principle, negate in chunk:
+    for pair, principle in chunk:
         for order, (a, b) in ((1, (pair.first, pair.second)), (2, (pair.second, pair.first))):
-            prompts.append(judge_prompts.pairwise_prompt(principle, pair.prompt, a, b, preamble, negate,
-                                                         config.chain_of_thought))
-            meta.append((pair, principle, negate, order))
+            prompts.append(judge_prompts.pairwise_prompt(principle, pair.prompt, a, b, preamble,
+                                                         chain_of_thought=config.chain_of_thought))
+            meta.append((pair, principle, order))
     began = time.perf_counter()
     rationales = [""] * len(prompts)
     prefixes = [judge_prompts.ANSWER_PREFIX] * len(prompts)
@@ -115,24 +106,24 @@ def _judge_chunk(backend: Backend, chunk, preamble, config: PairwiseConfig) -> l
     logprobs = backend.next_token_logprobs(prompts, prefixes, ["A", "B"], share_prefix=config.share_prefix)
     latency = (time.perf_counter() - began) * 1000 / len(prompts)
     judgments = []
-    for (pair, principle, negate, order), (lp_a, lp_b), rationale in zip(meta, logprobs, rationales):
+    for (pair, principle, order), (lp_a, lp_b), rationale in zip(meta, logprobs, rationales):
         p_a = choice_probability(lp_a, lp_b)
-        p_first = first_preferred(p_a, first_shown_as_a=order == 1, negated=negate)
+        p_first = first_preferred(p_a, first_shown_as_a=order == 1)
         if config.chain_of_thought:
             p_first = clamp(p_first)
-        judgments.append(Judgment(pair.key, principle.key, negate, order, p_a, p_first, rationale, latency))
+        judgments.append(Judgment(pair.key, principle.key, False, order, p_a, p_first, rationale, latency))
     return judgments
 
 
 def _records(chunk, judgments: list[Judgment], config: PairwiseConfig) -> list[dict]:
     by_item: dict[tuple, list[Judgment]] = {}
     for j in judgments:
-        by_item.setdefault((j.pair_key, j.principle_key, j.negated), []).append(j)
+        by_item.setdefault((j.pair_key, j.principle_key), []).append(j)
     groups: dict[str, list] = {}
-    for pair, principle, negate in chunk:
-        key = pair.key if config.method == "rl_cai" else f"{pair.key}:{principle.key}{':neg' if negate else ''}"
+    for pair, principle in chunk:
+        key = pair.key if config.method == "rl_cai" else f"{pair.key}:{principle.key}"
         groups.setdefault(key, [pair, [], []])
-        js = sorted(by_item[(pair.key, principle.key, negate)], key=lambda j: j.order)
+        js = sorted(by_item[(pair.key, principle.key)], key=lambda j: j.order)
         groups[key][1].append(combine_orders(js[0].p_first, js[1].p_first))
         groups[key][2] += js
     records = []
@@ -146,7 +137,7 @@ def _records(chunk, judgments: list[Judgment], config: PairwiseConfig) -> list[d
             "p_first": label.p_first, "soft_label": max(label.p_first, 1 - label.p_first),
             "margin": abs(2 * label.p_first - 1), "tie": label.tie,
             "principles": sorted({j.principle_key for j in js}),
-            "negated": sorted({j.principle_key for j in js if j.negated}),
+            "negated": [],  # kept for the record format: negation is the reward-model data's (SALMON)
             "judgments": [asdict(j) for j in js],
         })
     return records

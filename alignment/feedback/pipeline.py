@@ -14,7 +14,7 @@ from alignment.feedback import critique, pairwise, pointwise
 from alignment.generation import Backend, load_backend
 from alignment.judge_prompts import METHODS
 from alignment.model_folders import DEFAULT_MODEL, resolve_model
-from alignment.records import PromptRecord, read_prompts
+from alignment.records import PromptRecord, read_prompts, read_records, text_of
 from alignment.sampling import SampleConfig, sample
 
 DEFAULT_N = {"rl_cai": 2, "salmon": 2, "self_rewarding": 4, "sl_cai": 1}
@@ -26,7 +26,9 @@ SCORE_MODES = {"parse": "parse (the paper: a judgment without 'Score: N' is a pa
 class FeedbackConfig(Config):
     KIND: ClassVar[str] = "feedback"
     constitution: str = path("constitution YAML file (the principles/ format)")
-    prompts: str = path("JSONL of {key, prompt}")
+    prompts: str = path("JSONL of {key, prompt} (the policy samples the responses)")
+    pairs: str = path("instead of prompts: a file of given pairs (prompt, chosen, rejected; e.g. a Charter export or "
+                      "a human-labelled set): the judge labels their two responses as they are, in both orders")
     output: str = path("JSONL to write, or - for stdout", default="-")
     method: str = choice("rl_cai", "how the responses are labelled", options=METHODS)
     policy_model: str = choice(DEFAULT_MODEL, "the model that answers the prompts", model=True)
@@ -40,8 +42,6 @@ class FeedbackConfig(Config):
     batch_size: int = choice(8, "prompts per forward pass", min=1, max=512)
     principles_per_pair: int = choice(1, "pairwise: k principles sampled per pair; RL-CAI averages their labels, "
                                          "SALMON writes a record per principle", min=1, max=100)
-    negate_fraction: float = choice(0.0, "SALMON: share of judgments asked with the principle's negative definition",
-                                    min=0, max=1)
     chain_of_thought: bool = choice(False, "pairwise: the judge reasons first and its label is clamped to [0.4, 0.6] "
                                            "(Constitutional AI's chain-of-thought feedback)")
     cot_max_new_tokens: int = choice(128, "pairwise: length of the judge's reasoning", min=1, max=4096)
@@ -57,12 +57,40 @@ class FeedbackConfig(Config):
             return ["pairwise methods compare exactly 2 responses per prompt (n = 2)"]
         if self.method == "self_rewarding" and n < 2:
             return ["self_rewarding needs at least 2 responses per prompt"]
-        if self.negate_fraction and self.method != "salmon":
-            return ["negated principles are SALMON's: set method to salmon or negate_fraction to 0"]
+        if self.given and self.method == "sl_cai":
+            return ["SL-CAI revises the policy's own answers: it takes prompts, not pairs"]
         return []
 
+    @property
+    def given(self) -> bool:
+        """Labelling given pairs rather than sampling: the policy is never loaded."""
+        return bool(self.pairs)
+
     def responses_per_prompt(self) -> int:
+        if self.given:  # the two responses of each given pair
+            return 2
         return self.n or DEFAULT_N[self.method]
+
+    def check_files(self) -> None:
+        if self.pairs and self.prompts:
+            raise UserError("give prompts (the policy answers them) or pairs (the judge labels them), not both")
+        if not self.pairs and not self.prompts:
+            raise UserError("prompts: a JSONL file of {key, prompt} is required (or pairs: a file of given pairs)")
+
+    def items(self) -> list[PromptRecord]:
+        """The prompts, or the given pairs as prompts whose responses are already there (keyed
+        by their `pair_id` when they carry one, so new pairs can point at the pairs they judged)."""
+        if not self.given:
+            return read_prompts(Path(self.prompts))
+        out = []
+        for n, record in enumerate(read_records(self.pairs), 1):
+            where = f"pair {n}"
+            prompt = text_of(record.get("prompt"), "user", where, "prompt", 100_000)
+            responses = tuple(text_of(record.get(k), "assistant", where, k, 100_000) for k in ("chosen", "rejected"))
+            out.append(PromptRecord(given_key(record, n), prompt, responses))
+        if not out:
+            raise UserError(f"{self.pairs} holds no pairs")
+        return out
 
     def check(self, constitution: Constitution | None = None) -> Constitution:
         """Everything that can be checked before a model loads; returns the constitution."""
@@ -89,8 +117,8 @@ class FeedbackConfig(Config):
 
     def stage_config(self):
         if self.method in ("rl_cai", "salmon"):
-            return pairwise.PairwiseConfig(self.method, self.principles_per_pair, self.negate_fraction,
-                                           self.chain_of_thought, self.cot_max_new_tokens, self.batch_size, self.seed)
+            return pairwise.PairwiseConfig(self.method, self.principles_per_pair, self.chain_of_thought,
+                                           self.cot_max_new_tokens, self.batch_size, self.seed)
         if self.method == "self_rewarding":
             return pointwise.PointwiseConfig(self.judgments_per_response, 0.7, 0.9, self.judge_max_new_tokens,
                                              self.batch_size, self.seed, self.score_mode)
@@ -98,11 +126,16 @@ class FeedbackConfig(Config):
                                        self.batch_size, self.seed)
 
 
+def given_key(record: dict, n: int) -> str:
+    """A given pair's key: its Charter pair id, else its own key, else its place in the file (from 1)."""
+    return str(record.get("pair_id") or record.get("key") or n)
+
+
 def run(config: FeedbackConfig, prompts: list[PromptRecord] | None = None,
         backends: Callable[[str], Backend] | None = None) -> Iterator[tuple[str, list[dict]]]:
     """Yield ("samples", records) per policy batch, then (method, records) per judge batch."""
     constitution = config.check()
-    prompts = prompts if prompts is not None else read_prompts(Path(config.prompts))
+    prompts = prompts if prompts is not None else config.items()
     cache: dict[str, Backend] = {}
 
     def backend(name: str) -> Backend:

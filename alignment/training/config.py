@@ -18,7 +18,8 @@ from alignment.model_folders import DEFAULT_MODEL
 METHODS = {
     "sft": "SFT on prompt/completion records (e.g. SL-CAI revisions)",
     "reward": "reward model on preference pairs (instructable: principles in its input, SALMON)",
-    "dpo": "DPO on preference pairs",
+    "dpo": "DPO on preference pairs (or IPO, robust DPO, hinge: see loss type)",
+    "kto": "KTO on unpaired good / bad examples",
     "grpo": "GRPO: online RL rewarded by a reward model or a rubric judge, KL to the reference policy",
     "rloo": "RLOO: online RL rewarded by a reward model or a rubric judge, KL to the reference policy",
 }
@@ -31,12 +32,18 @@ DEFAULTS = {
     "sft": {"learning_rate": 2e-5},
     "reward": {"learning_rate": 1e-5},
     "dpo": {"learning_rate": 5e-7, "beta": 0.1},
+    "kto": {"learning_rate": 5e-7, "beta": 0.1},
     "grpo": {"learning_rate": 1e-6, "beta": 0.04},
     "rloo": {"learning_rate": 1e-6, "beta": 0.05},
 }
 
 
 DEVICES = {"auto": "auto (GPU if the worker has one)", "cpu": "CPU", "gpu": "GPU (queue gpu)"}
+LABELS = {"soft": "soft: the judge's probability p (Constitutional AI); ties are p = 0.5",
+          "hard": "hard: the chosen side always wins; ties are left out"}
+LOSSES = {"sigmoid": "DPO (Rafailov et al. 2023)", "ipo": "IPO (Azar et al. 2023; beta is its tau)",
+          "robust": "robust DPO (Chowdhury et al. 2024; label smoothing = the flip rate)",
+          "hinge": "SLiC-style hinge (Zhao et al. 2023)"}
 
 
 @dataclass
@@ -57,8 +64,15 @@ class TrainConfig(Config):
     grad_accum: int = choice(1, "gradient accumulation steps", min=1, max=1024)
     warmup_ratio: float = choice(0.1, "share of steps with a linear warm-up", min=0, max=0.99)
     max_length: int = choice(512, "tokens per example (prompt + response)", min=16, max=32768)
-    beta: float = choice(0.0, "DPO beta / KL coefficient for GRPO, RLOO; 0 = the method's default (DPO 0.1, "
-                              "GRPO 0.04, RLOO 0.05)", min=0, max=10)
+    beta: float = choice(0.0, "DPO / KTO beta, KL coefficient for GRPO, RLOO; 0 = the method's default (DPO and "
+                              "KTO 0.1, GRPO 0.04, RLOO 0.05)", min=0, max=10)
+    labels: str = choice("soft", "reward model and DPO: what a pair teaches. Soft trains on the record's soft label p "
+                                 "(Constitutional AI trains its preference model on the normalised (A)/(B) "
+                                 "probabilities and found soft targets better); human-labelled pairs are p = 1",
+                         options=LABELS)
+    loss_type: str = choice("sigmoid", "DPO's loss (TRL's loss types)", options=LOSSES)
+    label_smoothing: float = choice(0.0, "robust DPO: the assumed rate of flipped labels (its paper suggests 0.1)",
+                                    min=0, max=0.49)
     lora: bool = choice(False, "train a LoRA adapter (peft), merged into a plain model folder at the end")
     lora_r: int = choice(16, "LoRA rank", min=1, max=1024)
     lora_alpha: int = choice(32, "LoRA alpha", min=1, max=4096)
@@ -68,12 +82,19 @@ class TrainConfig(Config):
     # reward models
     instructable: bool = choice(False, "reward model: the principles a pair was judged under are part of its input "
                                        "(SALMON's instructable reward model)")
+    principles_per_example: int = choice(3, "instructable: principles shown per example, sampled by weight from those "
+                                            "that judged the pair; the most decisive one labels it", min=1, max=20)
+    negate_fraction: float = choice(0.3, "instructable: chance that a shown principle is negated (its negative "
+                                         "definition shown; if it labels the example, chosen and rejected swap)",
+                                    min=0, max=1)
     # online RL
     reward_model: str = choice("", "GRPO/RLOO: a trained reward model", model=True)
     reward_judge: str = choice("", "GRPO/RLOO instead of a reward model: a judge model that scores each completion "
                                    "with the constitution's rubric", model=True)
     principles: str = choice("", "GRPO/RLOO with an instructable reward model: principle keys, comma-separated; "
-                                 "prefix ~ for the negation")
+                                 "~key for its negation, +key to show it with every prompt")
+    principles_per_prompt: int = choice(0, "GRPO/RLOO: principles sampled per prompt (by weight) besides the +keys; "
+                                           "0 = all of them for every prompt", min=0, max=20)
     num_generations: int = choice(4, "GRPO/RLOO: completions per prompt", min=2, max=64)
     max_completion_length: int = choice(128, "GRPO/RLOO: new tokens per completion", min=1, max=8192)
     temperature: float = choice(0.7, "GRPO/RLOO sampling temperature", above=0, max=2)
@@ -99,6 +120,8 @@ class TrainConfig(Config):
                                 f"num_generations ({self.num_generations}): each prompt's completions share a batch")
         if self.instructable and self.method != "reward":
             problems.append("instructable applies to reward models only")
+        if self.label_smoothing and self.loss_type != "robust":
+            problems.append("label_smoothing applies to the robust DPO loss only")
         return problems
 
     def reads_principles(self) -> str:

@@ -1,7 +1,8 @@
 """Rewards for online RL (GRPO, RLOO): a trained reward model, or a judge, scores each completion.
 
-An instructable reward model (SALMON) is steered at RL time by the principles chosen at
-launch: they are put in its input exactly as it saw them in training.
+An instructable reward model (SALMON) is steered at RL time by principles sampled per prompt
+from those chosen at launch (alignment/training/principles.py): they are put in its input
+exactly as it saw them in training.
 
 A judge (RLAIF with an LLM judge, as in Self-Rewarding LMs) scores a completion with the
 constitution's additive rubric. Sampling a rationale per completion would cost the judge a
@@ -12,19 +13,10 @@ completion, deterministic): the same reading `score_mode=forced` uses in the fee
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from alignment.errors import UserError
-from alignment.training.data import RM_SYSTEM
-
-
-def parse_principles(spec: str, texts: dict[str, str]) -> str:
-    """"harmless,~verbose" -> the system turn naming those principles ("~" = the negation)."""
-    keys = [k.strip() for k in spec.split(",") if k.strip()]
-    unknown = [k for k in keys if k not in texts]
-    if unknown:
-        raise UserError(f"unknown principles for the reward model: {', '.join(unknown)}")
-    return RM_SYSTEM + "\n".join(f"- {texts[k]}" for k in keys)
 
 
 class RewardModelScorer:
@@ -32,7 +24,8 @@ class RewardModelScorer:
 
     __name__ = "reward_model"
 
-    def __init__(self, folder: Path, device: str, system: str | None = None, batch_size: int = 8) -> None:
+    def __init__(self, folder: Path, device: str, system: Callable[[str], str] | None = None,
+                 batch_size: int = 8) -> None:
         import torch
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
@@ -55,8 +48,9 @@ class RewardModelScorer:
         for prompt, completion in zip(prompts, completions):
             turns = prompt if isinstance(prompt, list) else [{"role": "user", "content": prompt}]
             reply = completion if isinstance(completion, list) else [{"role": "assistant", "content": completion}]
-            if self.system:
-                turns = [{"role": "system", "content": self.system}] + [t for t in turns if t["role"] != "system"]
+            if self.system:  # the principles this prompt is scored under
+                system = self.system(_last_user(turns))
+                turns = [{"role": "system", "content": system}] + [t for t in turns if t["role"] != "system"]
             out.append(str(self.tokenizer.apply_chat_template(turns + reply, tokenize=False)))
         return out
 

@@ -15,8 +15,9 @@ from pathlib import Path
 from alignment.errors import UserError
 from alignment.model_folders import resolve_model
 from alignment.records import read_records
+from alignment.training import principles
 from alignment.training.config import ONLINE, TrainConfig
-from alignment.training.data import prepare, principle_texts
+from alignment.training.data import carries_soft_labels, preference_rows, prepare
 from alignment.training.memory import describe, preflight
 
 Emit = Callable[..., None]  # emit(event_name, **payload), as alignment.events.emit
@@ -115,8 +116,8 @@ def build_trainer(config: TrainConfig, out: Path, emit: Emit):
 
     configure_torch_threads()
     device = device_for(config)
-    texts = principle_texts(config.constitution) if config.constitution else None
-    rows = prepare(read_records(config.dataset), config.method, texts if config.instructable else None)
+    catalog = principles.catalog(config.constitution) if config.constitution else {}
+    rows = training_rows(config, read_records(config.dataset), catalog)
     train_dataset = datasets.Dataset.from_list(rows)
     policy = resolve_model(config.model)
     scorer = resolve_model(config.reward_judge or config.reward_model) if config.method in ONLINE else None
@@ -128,22 +129,42 @@ def build_trainer(config: TrainConfig, out: Path, emit: Emit):
     if config.method == "sft":
         return trl.SFTTrainer(args=trl.SFTConfig(max_length=config.max_length, **common), **kwargs)
     if config.method == "dpo":
-        return trl.DPOTrainer(args=trl.DPOConfig(max_length=config.max_length, beta=config.beta, **common), **kwargs)
+        return trl.DPOTrainer(args=trl.DPOConfig(max_length=config.max_length, beta=config.beta,
+                                                 loss_type=[config.loss_type], label_smoothing=config.label_smoothing,
+                                                 **common), **kwargs)
+    if config.method == "kto":
+        return trl.KTOTrainer(args=trl.KTOConfig(max_length=config.max_length, beta=config.beta, **common), **kwargs)
     if config.method == "reward":
-        return trl.RewardTrainer(args=trl.RewardConfig(max_length=config.max_length, **common), **kwargs)
-    from alignment.training.rewards import JudgeScorer, RewardModelScorer, parse_principles
+        from alignment.training.losses import SoftRewardTrainer
+
+        reward_cls = SoftRewardTrainer if "target" in train_dataset.column_names else trl.RewardTrainer
+        return reward_cls(args=trl.RewardConfig(max_length=config.max_length, **common), **kwargs)
+    from alignment.training.rewards import JudgeScorer, RewardModelScorer
 
     assert scorer is not None  # an online method was checked to name a reward model or judge
     reward: JudgeScorer | RewardModelScorer
     if config.reward_judge:
         reward = JudgeScorer(scorer, config.constitution, device)
     else:
-        system = parse_principles(config.principles, texts or {}) if config.principles else None
-        reward = RewardModelScorer(scorer, device, system=system)
+        steer = principles.per_prompt(config.principles, catalog, config.principles_per_prompt, config.seed) \
+            if config.principles else None
+        reward = RewardModelScorer(scorer, device, system=steer)
     online = {"beta": config.beta, "num_generations": config.num_generations, "temperature": config.temperature,
               "max_completion_length": config.max_completion_length, **common}
     cls, cfg_cls = (trl.GRPOTrainer, trl.GRPOConfig) if config.method == "grpo" else (trl.RLOOTrainer, trl.RLOOConfig)
     return cls(args=cfg_cls(**online), reward_funcs=[reward], **kwargs)  # type: ignore[arg-type, list-item]
+
+
+def training_rows(config: TrainConfig, records: list[dict], catalog: dict) -> list[dict]:
+    """The rows the method trains on, with its labels (alignment/training/data.py) and, for an
+    instructable reward model, SALMON's principles (alignment/training/principles.py)."""
+    soft = config.labels == "soft" and carries_soft_labels(records)
+    if config.method == "reward" and config.instructable:
+        return principles.instructable_rows(records, catalog, config.principles_per_example, config.negate_fraction,
+                                            config.seed, soft)
+    if config.method in ("reward", "dpo"):
+        return preference_rows(records, config.method, soft, config.seed)
+    return prepare(records, config.method)
 
 
 def _quiet(trainer) -> None:

@@ -34,9 +34,10 @@ PAGE_OBJECTS = {
     "constitution_restore": "constitution", "constitution_preview": "constitution", "version_preview": "version",
     "dataset": "dataset", "dataset_download": "dataset", "job_detail": "job", "job_state": "job", "job_cancel": "job",
     "job_retry": "job", "pair": "pair", "pair_review": "pair", "prompt_set": "prompt_set",
+    "judge_report": "job", "recommend_judge": "job", "dataset_judge": "dataset",
 }
 API_OBJECTS = {"/api/jobs/": "job", "/api/constitutions/": "constitution", "/api/pairs/datasets/": "dataset",
-               "/api/pairs/": "pair", "/api/training/evaluations/": "evaluation"}
+               "/api/pairs/": "pair", "/api/training/evaluations/": "evaluation", "/api/feedback/judges/": "job"}
 PARAM = re.compile(r"<(?:\w+:)?(\w+)>|\{(?:\w+:)?(\w+)\}")
 
 
@@ -61,10 +62,15 @@ def world(make_user, owner, visibility: str, marker: str) -> dict:
 
     prompts = PromptSet.objects.create(name=f"prompts {visibility}")  # prompt sets belong to no version
     prompt = Prompt.objects.create(prompt_set=prompts, key="k", text="A prompt anyone may read.")
-    run = job("feedback", judge_model="judge", method="rl_cai")
+    # A human set (derived from no version), and the run that judged its pairs: a judge report.
+    imported = Job.objects.create(kind="import", status="succeeded", created_by=owner,
+                                  config={"name": f"humans {visibility}", "source": "human"})
+    given = PreferencePair.objects.create(job=imported, prompt=prompt, key="g", method="human", chosen="chosen by people",
+                                          rejected="rejected", soft_label=1.0, margin=1.0)
+    run = job("feedback", judge_model="judge", method="rl_cai", pairs_from=imported.pk)
     pair = PreferencePair.objects.create(job=run, prompt=prompt, key="p", method="rl_cai", constitution_version=version,
                                          chosen=f"chosen {marker}", rejected="rejected", soft_label=0.8, margin=0.6,
-                                         principles=["helpful"])
+                                         principles=["helpful"], source_pair=given)
     Judgment.objects.create(job=run, prompt=prompt, key="j", judge_model="judge", constitution_version=version,
                             principle_key="helpful", order=1, p_a=0.8, p_first=0.8, rationale=f"because {marker}",
                             latency_ms=1)

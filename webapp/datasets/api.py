@@ -7,10 +7,11 @@ from django.urls import reverse
 from ninja import Field, Router, Schema
 
 from webapp.accounts.roles import require
-from webapp.core.lookups import get_or_404
+from webapp.core.lookups import get_or_400, get_or_404
 from webapp.datasets.export import launch_export
 from webapp.datasets.models import Dataset
 from webapp.datasets.selectors import visible_datasets
+from webapp.feedback.judges import given_runs
 from webapp.pairs.api import FILTER_FIELDS, bad_filter
 
 router = Router(tags=["datasets"])
@@ -18,10 +19,17 @@ router = Router(tags=["datasets"])
 
 class ExportIn(Schema):
     name: str
-    kind: str = "preference"
+    kind: str = Field("preference", description="preference, sft or unpaired (KTO's good / bad examples)")
     format: str = "jsonl"
     keep_ties: bool = False
     filter: dict[str, str | int | float] = Field(default_factory=dict, description="the pairs list's filter")
+    also: list[dict[str, str | int | float]] = Field(default_factory=list,
+                                                    description="more filters (runs, imports) combined into one export")
+    heldout: float = Field(0.0, description="share of pairs (drawn from the seed) written to a held-out dataset")
+    seed: int = 0
+    threshold: float = Field(3.0, description="unpaired: a pointwise score at or above this is a good example")
+    calibrate: int | None = Field(None, description="a judge's run on given pairs: scale the soft labels its judge "
+                                                    "configuration made by the temperatures fitted on it")
 
 
 def _dataset(d: Dataset) -> dict:
@@ -53,10 +61,15 @@ def get_dataset(request, pk: int):
 def export(request, body: ExportIn):
     """Launch an export job for the filter; the dataset is ready when `sha256` is set."""
     require(request.user, "operator")
-    unknown = sorted(set(body.filter) - set(FILTER_FIELDS))
-    if unknown:
-        known = ", ".join(FILTER_FIELDS)
-        return bad_filter([f"unknown filter field(s): {', '.join(unknown)}; known: {known}"])
+    for source in [body.filter, *body.also]:
+        unknown = sorted(set(source) - set(FILTER_FIELDS))
+        if unknown:
+            known = ", ".join(FILTER_FIELDS)
+            return bad_filter([f"unknown filter field(s): {', '.join(unknown)}; known: {known}"])
     query = {k: str(v) for k, v in body.filter.items()}
-    dataset = launch_export(request.user, body.name, query, body.kind, keep_ties=body.keep_ties, format=body.format)
+    also = [{k: str(v) for k, v in source.items()} for source in body.also]
+    calibrate = get_or_400(given_runs(request.user), body.calibrate, "judge run to calibrate with")
+    dataset = launch_export(request.user, body.name, query, body.kind, keep_ties=body.keep_ties, format=body.format,
+                            also=also, heldout=body.heldout, seed=body.seed, threshold=body.threshold,
+                            calibrate=calibrate)
     return _dataset(Dataset.objects.select_related("job", "created_by").get(pk=dataset.pk))

@@ -1,17 +1,18 @@
-"""Exporting pairs as a Dataset: human reviews applied, streamed to a file with flat memory.
+"""Exporting pairs as Datasets, streamed to files with flat memory.
 
-The record formats and writers are alignment.records'; what is decided here is which pairs
-become which records: a human flip swaps the responses, a human tie is a tie, a flag or
-reviewers who disagree leave the pair out, ties are dropped unless the export keeps them.
+One export can combine several sources (filters of the pairs list: runs, imports, principles...),
+each recorded in the dataset's lineage, and can be split at random into a training part and a
+held-out part (each a Dataset with its own hash). Which pairs become which records is
+webapp/datasets/conversion.py's; the formats and writers are alignment.records'.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -20,15 +21,19 @@ from alignment import records
 from alignment.errors import UserError
 from alignment.names import check_name
 from webapp.core.models import record
+from webapp.datasets import conversion
 from webapp.datasets.models import Dataset
+from webapp.feedback import judges
 from webapp.feedback.models import PreferencePair
+from webapp.feedback.selectors import visible_pairs
 from webapp.jobs import services as jobs
 from webapp.jobs.engine import add_artifact
 from webapp.jobs.models import Job
-from webapp.pairs import verdicts
-from webapp.pairs.selectors import PairFilter, visible_pairs
+from webapp.pairs.models import Review
+from webapp.pairs.selectors import PairFilter
 
 CHUNK = 2000
+MAX_SOURCES = 20
 
 
 def exports_dir() -> Path:
@@ -40,29 +45,72 @@ def dataset_path(dataset: Dataset) -> Path:
     return exports_dir() / f"dataset-{dataset.pk}{records.FORMATS[dataset.format]}"
 
 
+def _clean(query: dict) -> dict:
+    f = PairFilter.from_query(query)
+    if f.errors:
+        raise UserError("; ".join(f.errors))
+    return {k: str(v) for k, v in query.items() if k in PairFilter.__dataclass_fields__ and v and k != "errors"}
+
+
 def launch_export(user, name: str, query: dict, kind: str = "preference", keep_ties: bool = False,
-                  format: str = "jsonl") -> Dataset:
+                  format: str = "jsonl", also: list[dict] | None = None, heldout: float = 0.0, seed: int = 0,
+                  threshold: float = 3.0, calibrate: Job | None = None) -> Dataset:
+    """Export the pairs matching `query` (and each filter in `also`) as one Dataset; with
+    `heldout`, that share of the pairs (drawn from the seed) goes to a second, held-out Dataset.
+    With `calibrate` (a judge's run on given pairs), the soft labels of the pairs its judge
+    configuration made are scaled by the temperatures fitted on that run, per principle."""
     name = check_name(name, "the dataset's name")
     if kind not in records.KINDS:
         raise UserError(f"kind must be one of {', '.join(records.KINDS)}")
     if format not in records.FORMATS:
         raise UserError(f"format must be one of {', '.join(records.FORMATS)}")
-    f = PairFilter.from_query(query)
-    if f.errors:
-        raise UserError("; ".join(f.errors))
-    clean = {k: v for k, v in query.items() if k in PairFilter.__dataclass_fields__ and v and k != "errors"}
-    runs = f.apply(visible_pairs(user)).values("job_id").distinct()
+    if not 0 <= heldout < 1:
+        raise UserError("heldout must be a share between 0 and 1 (0: no held-out part)")
+    if not 0 <= seed < 2**32 or not -1000 <= threshold <= 1000:
+        raise UserError("seed must be 0 to 2**32 - 1 and threshold a score")
+    sources = [_clean(q) for q in [query, *(also or [])]]
+    if len(sources) > MAX_SOURCES:
+        raise UserError(f"at most {MAX_SOURCES} sources in one export")
+    names = [name] + ([check_name(f"{name} (held out)", "the held-out dataset's name")] if heldout else [])
+    runs: set[int] = set()
+    for source in sources:
+        runs |= set(PairFilter.from_query(source).apply(visible_pairs(user)).values_list("job_id", flat=True).distinct())
+    if calibrate is not None and kind != "preference":
+        raise UserError("calibrate: only preference pairs carry soft labels to calibrate")
+    calibration = _calibration(user, calibrate, runs) if calibrate is not None else None
     with transaction.atomic():
-        if Dataset.objects.filter(name=name).exists():
-            raise UserError(f"a dataset named {name!r} already exists")
-        dataset = Dataset.objects.create(name=name, kind=kind, filter=clean, keep_ties=keep_ties, created_by=user,
-                                         format=format)
-        dataset.job = jobs.launch("export", {"dataset": dataset.pk, "name": name, "kind": kind, "format": format,
-                                             "filter": clean, "keep_ties": keep_ties}, user,
-                                  derived_from=versions_of_runs(runs))
-        dataset.save(update_fields=["job"])
-        record(user, "export_dataset", dataset, name=name, kind=kind, format=format, filter=clean)
-    return dataset
+        taken = Dataset.objects.filter(name__in=names).values_list("name", flat=True).first()
+        if taken:
+            raise UserError(f"a dataset named {taken!r} already exists")
+        made = []
+        for part, dataset_name in zip(("train", "heldout"), names):
+            options = {"sources": sources, "threshold": threshold} | (
+                {"split": {"part": part, "heldout": heldout, "seed": seed}} if heldout else {}) | (
+                {"calibration": calibration} if calibration else {})
+            made.append(Dataset.objects.create(name=dataset_name, kind=kind, filter=sources[0], keep_ties=keep_ties,
+                                               created_by=user, format=format, options=options))
+        job = jobs.launch("export", {"datasets": [d.pk for d in made], "name": name, "kind": kind, "format": format,
+                                     "sources": sources, "keep_ties": keep_ties, "heldout": heldout, "seed": seed},
+                          user, derived_from=versions_of_runs(runs))
+        for dataset in made:
+            dataset.job = job
+            dataset.save(update_fields=["job"])
+            record(user, "export_dataset", dataset, name=dataset.name, kind=kind, format=format, sources=sources)
+    return made[0]
+
+
+def _calibration(user, run: Job, runs: set[int]) -> dict:
+    """What the dataset records of its calibration: the run the temperatures were fitted on, the
+    judge configuration, the temperatures, and which of the exported runs that judge made."""
+    if not judges.given_runs(user).filter(pk=run.pk).exists():
+        raise UserError(f"calibrate: run {run.pk} is not a finished run on given pairs you may see")
+    key = judges.config_key(run)
+    matching = sorted(r.pk for r in Job.objects.filter(pk__in=runs, kind="feedback") if judges.config_key(r) == key)
+    if not matching:
+        raise UserError(f"calibrate: none of the exported pairs were judged by the configuration of run {run.pk} "
+                        f"({judges.config_label(judges.judge_config(run))})")
+    return {"run": run.pk, "judge": judges.config_label(judges.judge_config(run)), "key": key,
+            "temperatures": judges.fitted_temperatures(run), "runs": matching}
 
 
 def versions_of_runs(runs) -> set[int]:
@@ -71,49 +119,37 @@ def versions_of_runs(runs) -> set[int]:
                .values_list("constitutionversion_id", flat=True))
 
 
-def preference_record(pair: dict[str, Any], prompt: str, keep_ties: bool) -> tuple[dict | None, str]:
-    """(record, outcome), with the reviewers' verdict applied as webapp/pairs/verdicts.py says:
-    agree keeps the judge's label and soft label (a tie included); a flip swaps the responses and
-    is a definite human preference (soft label 1, margin 1: the judge's label, which pointed the
-    other way, must not reach soft-label training); a human tie is a tie (soft label 0.5); a flag
-    or reviewers who disagree ("mixed") leave the pair out."""
-    verdict = pair["human_verdict"]
-    choice = verdicts.human_choice(verdict)
-    if choice is None:
-        return None, f"dropped_{verdict}"
-    chosen, rejected = pair["chosen"], pair["rejected"]
-    soft_label, margin, tie = pair["soft_label"], pair["margin"], pair["tie"]
-    if choice == verdicts.OTHER:
-        chosen, rejected, soft_label, margin, tie = rejected, chosen, 1.0, 1.0, False
-    elif choice == verdicts.TIE:
-        soft_label, margin, tie = 0.5, 0.0, True
-    if tie and not keep_ties:
-        return None, "dropped_tie"
-    return records.preference_record(
-        prompt, chosen, rejected, tie=tie, soft_label=soft_label, margin=margin,
-        human_verdict=verdict or None, method=pair["method"], principles=pair["principles"], negated=pair["negated"],
-        pair_id=pair["id"], constitution_version=pair["constitution_version_id"], run=pair["job_id"]), "written"
-
-
-def sft_record(pair: dict[str, Any], prompt: str) -> tuple[dict | None, str]:
-    if pair["method"] != "sl_cai":
-        return None, "dropped_not_sl_cai"
-    if pair["human_verdict"] in ("flag", "mixed", "flip", "tie"):
-        return None, f"dropped_{pair['human_verdict']}"
-    return records.sft_record(prompt, pair["chosen"], pair_id=pair["id"],
-                              constitution_version=pair["constitution_version_id"], run=pair["job_id"]), "written"
-
-
-FIELDS = ("id", "chosen", "rejected", "tie", "soft_label", "margin", "human_verdict", "method", "principles", "negated",
-          "constitution_version_id", "job_id", "prompt__text")
+def in_part(pair_id: int, split: dict) -> bool:
+    """Whether a pair belongs to this part of a split: a stable draw from the seed and the id."""
+    draw = int.from_bytes(hashlib.sha256(f"{split['seed']}:{pair_id}".encode()).digest()[:8], "big") / 2**64
+    return (draw < split["heldout"]) == (split["part"] == "heldout")
 
 
 def outcomes(dataset: Dataset, user) -> Iterator[tuple[dict | None, str]]:
-    """One (record, outcome) per matching pair, in id order, read in chunks."""
-    qs = PairFilter.from_query(dataset.filter).apply(visible_pairs(user) if user else PreferencePair.objects.all())
-    for row in qs.order_by("id").values(*FIELDS).iterator(chunk_size=CHUNK):
-        prompt = row.pop("prompt__text")
-        yield preference_record(row, prompt, dataset.keep_ties) if dataset.kind == "preference" else sft_record(row, prompt)
+    """(record, outcome) for each matching pair of each source (a pair in two sources counts
+    once), in id order within a source, read in chunks."""
+    base = visible_pairs(user) if user else PreferencePair.objects.all()
+    options = dataset.options or {}
+    split, threshold = options.get("split"), float(options.get("threshold", 3.0))
+    calibration = options.get("calibration")
+    seen: set[int] = set()
+    for source in options.get("sources") or [dataset.filter]:
+        qs = PairFilter.from_query(source).apply(base)
+        flags = dict(Review.objects.filter(pair__in=qs.filter(human_verdict="flag").values("pk"), verdict="flag")
+                     .values_list("pair_id", "reason")) if dataset.kind == "unpaired" else {}
+        for row in qs.order_by("id").values(*conversion.FIELDS).iterator(chunk_size=CHUNK):
+            if row["id"] in seen or (split and not in_part(row["id"], split)):
+                continue
+            seen.add(row["id"])
+            prompt = row.pop("prompt__text")
+            if calibration and row["job_id"] in calibration["runs"]:
+                conversion.calibrate(row, calibration["temperatures"])
+            if dataset.kind == "preference":
+                yield conversion.preference_record(row, prompt, dataset.keep_ties)
+            elif dataset.kind == "sft":
+                yield conversion.sft_record(row, prompt)
+            else:
+                yield from conversion.unpaired_records(row, prompt, threshold, flags.get(row["id"], ""))
 
 
 def write(dataset: Dataset, user, on_progress=lambda n: None) -> Dataset:
@@ -139,7 +175,7 @@ def write(dataset: Dataset, user, on_progress=lambda n: None) -> Dataset:
     Dataset.objects.filter(pk=dataset.pk).update(rows=counts["written"], counts=dict(counts), sha256=sha256,
                                                  size_bytes=target.stat().st_size)
     if dataset.job is not None:
-        add_artifact(dataset.job.pk, "dataset", target)
+        add_artifact(dataset.job.pk, f"dataset {dataset.pk}", target)
         # What the records actually came from (pairs may have arrived since the launch).
         dataset.job.derived_from.add(*versions_of_runs(runs))
     dataset.refresh_from_db()

@@ -7,8 +7,8 @@ from webapp.jobs.registry import Panel
 
 
 def _dataset(request, job) -> dict | None:
-    dataset = Dataset.objects.filter(job=job).first()
-    return {"dataset": dataset} if dataset else None
+    datasets = list(Dataset.objects.filter(job=job).order_by("pk"))
+    return {"datasets": datasets} if datasets else None
 
 
 DATASET = Panel("dataset", "datasets/_export_panel.html", _dataset, top=True)

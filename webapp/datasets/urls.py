@@ -7,4 +7,5 @@ urlpatterns = [
     path("datasets/", views.dataset_list, name="datasets"),
     path("datasets/<id:pk>/", views.dataset_detail, name="dataset"),
     path("datasets/<id:pk>/download/", views.dataset_download, name="dataset_download"),
+    path("datasets/<id:pk>/judge/", views.judge_dataset, name="dataset_judge"),
 ]

@@ -107,9 +107,16 @@ def store_results(job: Job, items: list[dict]) -> None:
     """One batch of judged records in one transaction, so a prompt is either fully judged or
     not; every row has an idempotent key, so a resumed run may send a record again."""
     judge, method, version = job.config["judge_model"], job.config["method"], job.constitution_version_id
+    given = is_given(job)
+    # Given pairs are keyed by the pair they label; sampled ones by their prompt.
+    prompt_of = _prompts_of_pairs({int(item.get("pair_key", item["key"])) for item in items}) if given else {}
     judgments, pairs, revisions = [], [], []
     for item in items:
-        prompt_id = int(item.get("pair_key", item["key"]))
+        source = int(item.get("pair_key", item["key"]))
+        if given and source not in prompt_of:
+            continue  # the given pair was deleted since the run began
+        prompt_id = prompt_of[source] if given else source
+        link = {"source_pair_id": source} if given else {}
         common = {"job": job, "prompt_id": prompt_id, "constitution_version_id": version}
         if method in ("rl_cai", "salmon"):
             judgments += [Judgment(
@@ -119,7 +126,7 @@ def store_results(job: Job, items: list[dict]) -> None:
             pairs.append(pair_row(job, prompt_id, item["key"], method, item["chosen"], item["rejected"],
                                   soft_label=item["soft_label"], margin=item["margin"], tie=item["tie"],
                                   principles=item["principles"], negated=item["negated"],
-                                  order_disagreement=orders_disagree(item["judgments"])))
+                                  order_disagreement=orders_disagree(item["judgments"]), **link))
         elif method == "self_rewarding":
             judgments += [Judgment(
                 **common, key=f"{item['key']}:{response['index']}:{n}", judge_model=judge,
@@ -129,7 +136,12 @@ def store_results(job: Job, items: list[dict]) -> None:
             if not item["tie"]:
                 pairs.append(pair_row(job, prompt_id, item["key"], method, item["chosen"], item["rejected"],
                                       soft_label=1.0, margin=item["margin"], principles=[item["rubric"]],
-                                      chosen_score=item["chosen_score"], rejected_score=item["rejected_score"]))
+                                      chosen_score=item["chosen_score"], rejected_score=item["rejected_score"], **link))
+            elif given:  # a judged pair is kept even when the judge could not tell (the paper drops ties)
+                first, second = item["responses"][:2]
+                pairs.append(pair_row(job, prompt_id, item["key"], method, first["text"], second["text"],
+                                      soft_label=0.5, margin=0.0, tie=True, principles=[item["rubric"]],
+                                      chosen_score=first["score"], rejected_score=second["score"], **link))
         else:
             revisions.append(Revision(**common, key=item["key"], original=item["original"],
                                       revision=item["revision"], chain=item["chain"]))
@@ -140,6 +152,10 @@ def store_results(job: Job, items: list[dict]) -> None:
     Revision.objects.bulk_create(revisions, ignore_conflicts=True)
 
 
+def _prompts_of_pairs(ids: set[int]) -> dict[int, int]:
+    return dict(PreferencePair.objects.filter(pk__in=ids).values_list("pk", "prompt_id"))
+
+
 def orders_disagree(judgments: list[dict]) -> bool:
     """True when, for some principle, the two presentation orders picked different winners."""
     winners: dict[tuple, set[bool]] = {}
@@ -148,8 +164,19 @@ def orders_disagree(judgments: list[dict]) -> bool:
     return any(len(w) > 1 for w in winners.values())
 
 
+def is_given(job: Job) -> bool:
+    """A run that labels given pairs (an imported set, an earlier run, a dataset) rather than sampling."""
+    return bool(job.config.get("pairs_from") or job.config.get("pairs_dataset"))
+
+
+def judged_pairs(job: Job) -> set[int]:
+    """The given pairs a run has judged (its judgments' keys begin with the pair's id)."""
+    return {int(key.split(":", 1)[0]) for key in Judgment.objects.filter(job=job).values_list("key", flat=True)}
+
+
 def summary(job: Job) -> dict:
     pairs = PreferencePair.objects.filter(job=job)
-    return {"prompts": len(chosen_prompts(job)), "pairs": pairs.filter(tie=False).count(),
-            "ties": pairs.filter(tie=True).count(), "judgments": Judgment.objects.filter(job=job).count(),
-            "revisions": Revision.objects.filter(job=job).count()}
+    counts = {} if is_given(job) else {"prompts": len(chosen_prompts(job))}  # a given-pairs run counts its own
+    return counts | {"pairs": pairs.filter(tie=False).count(), "ties": pairs.filter(tie=True).count(),
+                     "judgments": Judgment.objects.filter(job=job).count(),
+                     "revisions": Revision.objects.filter(job=job).count()}

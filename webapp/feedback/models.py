@@ -3,6 +3,7 @@ run never writes the same judgment, pair or revision twice."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 from alignment import judge_prompts
@@ -62,6 +63,9 @@ class PreferencePair(models.Model):
                                      help_text="agree, flip, tie, flag, mixed (reviewers differ) or blank")
     review_count = models.PositiveIntegerField(default=0)
     review_version = models.PositiveIntegerField(default=0, help_text="bumped by every review: stale reviews conflict")
+    source_pair = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="judged_as",
+                                    db_index=False, help_text="the given pair this judgment labelled (a run that "
+                                                              "judges an imported set, an earlier run or a dataset)")
 
     class Meta:
         ordering = ["id"]
@@ -84,3 +88,16 @@ class Revision(models.Model):
     class Meta:
         ordering = ["id"]
         constraints = [models.UniqueConstraint(fields=["job", "key"], name="revision_once_per_job")]
+
+
+class RecommendedJudge(models.Model):
+    """The judge configuration a team trusts, marked from the judge leaderboard: the newest mark
+    is the project's recommendation, and the feedback form pre-selects its judge."""
+
+    run = models.ForeignKey(Job, null=True, on_delete=models.SET_NULL, related_name="+",
+                            help_text="a run on given pairs whose judge configuration is recommended")
+    marked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    marked_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]

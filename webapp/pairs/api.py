@@ -5,11 +5,15 @@ from __future__ import annotations
 
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
-from ninja import Field, Query, Router, Schema
+from ninja import Field, File, Form, Query, Router, Schema
+from ninja.files import UploadedFile
 
+from alignment.errors import UserError
 from webapp.accounts.roles import require
 from webapp.feedback.models import PreferencePair
+from webapp.feedback.selectors import visible_pairs
 from webapp.pairs import selectors
+from webapp.pairs.importing import MAX_BYTES, import_pairs
 from webapp.pairs.models import Review
 from webapp.pairs.services import ReviewConflict, ReviewError, submit
 
@@ -77,7 +81,7 @@ def _judgment(j) -> dict:
 
 
 def _visible_pair(request, pk: int) -> PreferencePair:
-    pairs = selectors.visible_pairs(request.user).select_related("prompt", "constitution_version")
+    pairs = visible_pairs(request.user).select_related("prompt", "constitution_version")
     return get_object_or_404(pairs, pk=pk)
 
 
@@ -91,7 +95,7 @@ def list_pairs(request, filters: Query[PairQuery]):
     if f.errors:
         return bad_filter(f.errors)
     try:
-        page = selectors.pair_page(selectors.visible_pairs(request.user), f, query["after"].strip())
+        page = selectors.pair_page(visible_pairs(request.user), f, query["after"].strip())
     except selectors.FilterError as exc:
         return bad_filter([str(exc)])
     return {"pairs": [_snippet(p) for p in page["pairs"]], "next": page["next_cursor"]}
@@ -130,3 +134,16 @@ def review(request, pk: int, body: ReviewIn):
         return JsonResponse({"detail": str(exc), "pair": _state(exc.pair), "reviews": [_review(r) for r in reviews],
                              "yours": body.dict()}, status=409)
     return {"review": _review(done.review), "pair": _state(done.pair)}
+
+
+@router.post("/imports", response={201: dict})
+def import_set(request, file: File[UploadedFile], name: Form[str], source: Form[str] = "human",
+               split: Form[bool] = False):
+    """Import a JSONL or Parquet file of pairs (prompt, chosen, rejected) as a human-labelled or
+    external set; `split` makes a calibration part and a test part. Judge it with a feedback run
+    whose `pairs_from` is the import's run id."""
+    require(request.user, "operator")
+    if (file.size or 0) > MAX_BYTES:
+        raise UserError(f"{file.name}: {file.size} bytes; the limit is {MAX_BYTES}")
+    job = import_pairs(request.user, name, source, file.name or "upload", file.read(), split=split)
+    return 201, {"id": job.pk, "name": job.config["name"], "pairs": job.result["pairs"]}

@@ -12,7 +12,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from alignment import records
+from alignment import human_sets, records
 from alignment.errors import UserError
 from alignment.names import check_name
 from webapp.accounts.roles import require
@@ -50,23 +50,48 @@ def parse(name: str, data: bytes) -> list[dict]:
     return pairs
 
 
-def import_pairs(user, name: str, source: str, filename: str, data: bytes) -> Job:
-    """Returns the import's job row: the run the imported pairs belong to."""
+def import_pairs(user, name: str, source: str, filename: str, data: bytes, split: bool = False) -> Job:
+    """Returns the import's job row: the run the imported pairs belong to. With `split`, a
+    human-labelled set is split at random (seeded, by prompt) into a calibration part and a test
+    part, two imports named "NAME (calibration)" and "NAME (test)"; the first is returned."""
     require(user, "operator")
     name = check_name(name, "the imported set's name")
     if source not in SOURCES:
         raise UserError(f"source must be one of {', '.join(SOURCES)}")
     pairs = parse(filename, data)
+    if not split:
+        return store_import(user, name, source, filename, pairs)
+    with transaction.atomic():
+        parts = split_pairs(pairs)
+        jobs = [store_import(user, f"{name} ({part})", source, filename, rows, human_set=name, part=part)
+                for part, rows in parts.items()]
+    return jobs[0]
+
+
+def split_pairs(pairs: list[dict], seed: int = human_sets.SEED) -> dict[str, list[dict]]:
+    """The calibration and test parts, drawn per prompt (alignment.human_sets.in_test)."""
+    parts: dict[str, list[dict]] = {"calibration": [], "test": []}
+    for pair in pairs:
+        parts["test" if human_sets.in_test(pair["prompt"], seed) else "calibration"].append(pair)
+    if not parts["calibration"] or not parts["test"]:
+        raise UserError("too few prompts to split into a calibration part and a test part")
+    return parts
+
+
+def store_import(user, name: str, source: str, filename: str, pairs: list[dict], description: str = "",
+                 **config) -> Job:
+    """One imported set in one transaction: its job row, its prompts and its pairs."""
     with transaction.atomic():
         if PromptSet.objects.filter(name=name).exists():
             raise UserError(f"a prompt set named {name!r} already exists")
         now = timezone.now()
         job = Job.objects.create(kind="import", status=Job.Status.SUCCEEDED, created_by=user, started_at=now,
                                  finished_at=now, progress_done=len(pairs), progress_total=len(pairs),
-                                 config={"name": name, "source": source, "filename": filename[:200]},
+                                 config={"name": name, "source": source, "filename": filename[:200], **config},
                                  result={"pairs": len(pairs)})
-        prompt_set = PromptSet.objects.create(name=name, source=f"pairs import (job {job.pk})",
-                                              description=f"Prompts of the {source} preference pairs in {filename[:200]}")
+        prompt_set = PromptSet.objects.create(
+            name=name, source=f"pairs import (job {job.pk})",
+            description=description or f"Prompts of the {source} preference pairs in {filename[:200]}")
         texts = list(dict.fromkeys(p["prompt"] for p in pairs))
         Prompt.objects.bulk_create([Prompt(prompt_set=prompt_set, key=f"i{n}", text=t) for n, t in enumerate(texts)],
                                    batch_size=2000)
@@ -77,3 +102,23 @@ def import_pairs(user, name: str, source: str, filename: str, data: bytes) -> Jo
                      for n, p in enumerate(pairs))
         record(user, "import_pairs", job, filename=filename[:200], pairs=len(pairs), source=source)
     return job
+
+
+SHIPPED = "pyrit human scores"
+
+
+def load_shipped_human_sets() -> list[Job]:
+    """The human-labelled set built from pyrit's scorer evaluations (alignment.human_sets), as
+    two imports, its calibration and test parts. Idempotent: a part already loaded is kept."""
+    made = []
+    parts = dict(zip(("calibration", "test"), human_sets.split(human_sets.pairs())))
+    for part, items in parts.items():
+        name = f"{SHIPPED} ({part})"
+        if Job.objects.filter(kind="import", config__name=name).exists():
+            continue
+        rows = [{"prompt": p.prompt, "chosen": p.chosen, "rejected": p.rejected, "soft_label": 1.0, "margin": 1.0,
+                 "tie": False} for p in items]
+        made.append(store_import(None, name, "human", "pyrit datasets/scorer_evals", rows,
+                                 description=human_sets.DESCRIPTION, human_set=SHIPPED, part=part,
+                                 licence="MIT (pyrit)", rule=human_sets.RULE))
+    return made

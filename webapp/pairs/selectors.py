@@ -15,8 +15,6 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Substr
 
 from webapp.feedback.models import IMPORTED, METHODS, Judgment, PreferencePair
-from webapp.jobs.registry import hidden_versions
-from webapp.jobs.selectors import hidden_jobs
 from webapp.pairs.models import Review
 
 PAGE = 50
@@ -209,20 +207,6 @@ def _ordered(qs: QuerySet, sort: str, backwards: bool = False) -> QuerySet:
         column = column[1:] if column.startswith("-") else f"-{column}"
     direction = "-" if column.startswith("-") else ""
     return qs.order_by(column, f"{direction}id") if column.lstrip("-") != "id" else qs.order_by(column)
-
-
-def visible_pairs(user) -> QuerySet:
-    """Pairs whose run this user may see (webapp/constitutions/visibility.py): the run derives
-    from the version that judged them and from its models. The hidden runs are few, so the
-    list's keyset queries keep their indexes."""
-    from webapp.accounts.roles import has_role
-
-    if has_role(user, "admin"):
-        return PreferencePair.objects.all()
-    if not has_role(user, "viewer"):
-        return PreferencePair.objects.none()
-    return PreferencePair.objects.exclude(job_id__in=hidden_jobs(user).values("pk")) \
-        .exclude(constitution_version__in=hidden_versions(user))
 
 
 def pair_page(base: QuerySet, f: PairFilter, cursor: str = "") -> dict:

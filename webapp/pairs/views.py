@@ -6,7 +6,10 @@ from django.views.decorators.http import require_POST
 from alignment.errors import UserError
 from webapp.accounts.roles import has_role, role_required
 from webapp.constitutions.merge import word_diff
+from webapp.feedback.judges import given_runs
 from webapp.feedback.models import IMPORTED, METHODS, PreferencePair
+from webapp.feedback.selectors import visible_pairs
+from webapp.feedback.services import pair_sources
 from webapp.pairs import selectors
 from webapp.pairs.agreement import agreement_report, imported_run, imported_runs
 from webapp.pairs.charts import chart_data
@@ -24,7 +27,7 @@ def _query_without(request, *names: str) -> str:
 
 def pair_list(request):
     f = selectors.PairFilter.from_query(request.GET)
-    base = selectors.visible_pairs(request.user)
+    base = visible_pairs(request.user)
     try:
         page = selectors.pair_page(base, f, request.GET.get("after", ""))
     except selectors.FilterError as exc:
@@ -32,11 +35,12 @@ def pair_list(request):
         page = selectors.pair_page(base, f)
     return render(request, "pairs/list.html", {
         "f": f, **page, "query": _query_without(request, "after"), "methods": METHODS + IMPORTED, "sorts": selectors.SORTS,
-        "first_page": not request.GET.get("after")})
+        "first_page": not request.GET.get("after"), "runs": pair_sources(request.user)[:100],
+        "judge_runs": given_runs(request.user)[:50]})
 
 
 def _detail_context(request, pair: PreferencePair, f: selectors.PairFilter) -> dict:
-    base = selectors.visible_pairs(request.user)
+    base = visible_pairs(request.user)
     detail = selectors.pair_detail(pair)
     mine = next((r for r in detail["reviews"] if r.reviewer_id == request.user.pk), None)
     return {
@@ -49,7 +53,7 @@ def _detail_context(request, pair: PreferencePair, f: selectors.PairFilter) -> d
 
 def _visible_pair(request, pk: int) -> PreferencePair:
     return get_object_or_404(
-        selectors.visible_pairs(request.user).select_related("prompt", "job", "constitution_version"), pk=pk)
+        visible_pairs(request.user).select_related("prompt", "job", "constitution_version"), pk=pk)
 
 
 def pair_detail(request, pk: int):
@@ -77,7 +81,7 @@ def review_pair(request, pk: int):
         context = _detail_context(request, pair, f) | {"conflict": str(exc), "attempt": request.POST}
         return render(request, "pairs/detail.html", context, status=409)
     messages.success(request, f"Pair {pair.pk}: {request.POST['verdict']} saved.")
-    base = selectors.visible_pairs(request.user)
+    base = visible_pairs(request.user)
     if request.GET.get("queue") == "1":
         return redirect("review_queue")
     following = selectors.neighbour(base, f, pair)
@@ -87,7 +91,7 @@ def review_pair(request, pk: int):
 
 @role_required("reviewer")
 def review_queue(request):
-    pair_id = selectors.next_in_queue(selectors.visible_pairs(request.user), request.user)
+    pair_id = selectors.next_in_queue(visible_pairs(request.user), request.user)
     if pair_id is None:
         return render(request, "pairs/queue_empty.html")
     return redirect(f"/pairs/{pair_id}/?queue=1")
@@ -100,7 +104,7 @@ def agreement(request):
     except ValueError as exc:
         f.errors.append(str(exc))
         against = None
-    report = agreement_report(f.apply(selectors.visible_pairs(request.user)), against=against)
+    report = agreement_report(f.apply(visible_pairs(request.user)), against=against)
     return render(request, "pairs/agreement.html", {
         "report": report, "f": f, "query": _query_without(request, "against"), "runs": imported_runs()[:200],
         "against": against})
@@ -108,7 +112,7 @@ def agreement(request):
 
 def charts(request):
     f = selectors.PairFilter.from_query(request.GET)
-    data = chart_data(f.apply(selectors.visible_pairs(request.user)))
+    data = chart_data(f.apply(visible_pairs(request.user)))
     return render(request, "pairs/charts.html", {"data": data, "f": f, "query": _query_without(request, "after")})
 
 
@@ -123,7 +127,7 @@ def import_view(request):
             if upload.size > MAX_BYTES:
                 raise UserError(f"{upload.name}: {upload.size} bytes; the limit is {MAX_BYTES}")
             job = import_pairs(request.user, request.POST.get("name", ""), request.POST.get("source", "human"),
-                               upload.name, upload.read())
+                               upload.name, upload.read(), split=bool(request.POST.get("split")))
         except UserError as exc:
             error = str(exc)
         else:

@@ -12,6 +12,7 @@ from webapp.constitutions.visibility import visible_versions
 from webapp.core.lookups import get_or_400, get_or_404
 from webapp.core.schemas import choices_of, config_schema
 from webapp.datasets.selectors import visible_datasets
+from webapp.feedback.services import pair_sources
 from webapp.prompts.models import PromptSet
 from webapp.training import evaluations, selectors, services
 
@@ -30,6 +31,8 @@ class EvaluateIn(Schema):
     constitution_version: int | None = None
     prompt_set: int | None = None
     dataset: int | None = None
+    benign_set: int | None = Field(None, description="behaviour: benign prompts (over-refusal); prompt_set holds "
+                                                     "the harmful ones")
     limit: int | None = None
 
 
@@ -38,6 +41,8 @@ class SelfRewardIn(Schema):
     prompt_set: int
     constitution_version: int
     limit: int | None = None
+    heldout_from: int | None = Field(None, description="an imported human set (or run): the pairs each iteration's "
+                                                       "judge is scored on")
     config: config_schema(SelfRewardConfig) = Field(default_factory=dict)  # type: ignore[valid-type]
 
 
@@ -52,7 +57,8 @@ def _inputs(request, body) -> dict:
     user, found = request.user, {}
     for name, queryset, what in (("dataset", visible_datasets(user), "dataset"),
                                  ("constitution_version", visible_versions(user), "constitution version"),
-                                 ("prompt_set", PromptSet.objects.all(), "prompt set")):
+                                 ("prompt_set", PromptSet.objects.all(), "prompt set"),
+                                 ("benign_set", PromptSet.objects.all(), "benign prompt set")):
         if hasattr(body, name):
             found[name] = get_or_400(queryset, getattr(body, name), what)
     return found
@@ -96,8 +102,9 @@ def launch_loop(request, body: SelfRewardIn):
     """Launch a Self-Rewarding loop; `config` holds SelfRewardConfig fields."""
     require(request.user, "operator")
     found = _inputs(request, body)
+    heldout = get_or_400(pair_sources(request.user), body.heldout_from, "held-out set")
     job = services.launch_self_rewarding(request.user, body.name, choices_of(body.config), found["prompt_set"],
-                                         found["constitution_version"], body.limit)
+                                         found["constitution_version"], body.limit, heldout_from=heldout)
     return 201, {"job": job.pk, "config": job.config}
 
 

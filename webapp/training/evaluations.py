@@ -20,12 +20,23 @@ from webapp.training.models import Evaluation
 from webapp.training.selectors import visible_models
 from webapp.training.services import check_reward_model
 
+HEADLINE = {"win_rate": "win_rate", "behaviour": "refusal_rate"}  # the score each kind ranks by; else accuracy
+
 
 def launch_evaluation(user, choices: dict, constitution_version=None, prompt_set=None, dataset=None,
-                      limit: int | None = None):
+                      limit: int | None = None, benign_set=None):
     config = EvalConfig.from_choices(choices)
     version = constitution_version
-    if config.kind == "win_rate":
+    benign = None
+    if config.kind == "behaviour":
+        if prompt_set is None or benign_set is None:
+            raise UserError("behaviour needs a red-team prompt set (harmful requests) and a benign prompt set")
+        for chosen_set in (prompt_set, benign_set):
+            if not chosen_set.prompts.exists():
+                raise UserError(f"prompt set {chosen_set.name!r} has no prompts")
+        models = [check_model(user, config.model)]
+        version, dataset, benign = None, None, benign_set
+    elif config.kind == "win_rate":
         if version is None or prompt_set is None:
             raise UserError("a win rate needs held-out prompts and the constitution version the judge uses")
         if not can_view(user, version.constitution):
@@ -43,14 +54,26 @@ def launch_evaluation(user, choices: dict, constitution_version=None, prompt_set
     else:
         check_dataset(user, dataset)
         if dataset is None or not dataset.ready or dataset.kind != "preference":
-            raise UserError("reward-model accuracy needs a ready preference dataset (e.g. an imported human-labeled set)")
+            raise UserError(f"{config.kind} needs a ready preference dataset of held-out pairs (e.g. an imported "
+                            f"human-labeled set)")
         models = [check_reward_model(user, config.model)]
-        version = prompt_set = None
+        if config.kind == "controllability" or (version is not None and config.principles.strip()):
+            if version is None or not can_view(user, version.constitution):
+                raise UserError("an instructable reward model is steered by a constitution version's principles: "
+                                "choose the version")
+            known = {p.key for p in version.document().of_kind("comparison", enabled_only=False)}
+            named = {k.strip().lstrip("+~") for k in config.principles.split(",") if k.strip()}
+            if named - known:
+                raise UserError(f"not comparison principles of that version: {', '.join(sorted(named - known))}")
+        else:
+            version = None
+        prompt_set = None
     if limit is not None and limit < 1:
         raise UserError("limit must be at least 1")
     snapshot = config.choices() | {"constitution_version": version.pk if version else None,
                                    "prompt_set": prompt_set.pk if prompt_set else None,
-                                   "dataset": dataset.pk if dataset else None, "limit": limit}
+                                   "dataset": dataset.pk if dataset else None, "limit": limit} | (
+        {"benign_set": benign.pk, "benign_set_name": benign.name} if benign else {})
     with transaction.atomic():
         job = jobs.launch("evaluate", snapshot, user, constitution_version=version,
                           derived_from=dataset_lineage(dataset) | lineage(*models))
@@ -59,6 +82,15 @@ def launch_evaluation(user, choices: dict, constitution_version=None, prompt_set
                                   principles=config.principles, prompt_set=prompt_set, dataset=dataset,
                                   config=snapshot, job=job, created_by=user)
     return job
+
+
+def behaviour_preset() -> dict:
+    """Form values for a behaviour evaluation: a shipped red-team set and the shipped benign set."""
+    from webapp.prompts.models import PromptSet
+
+    shipped = PromptSet.objects.filter(shipped=True).order_by("id")
+    return {"kind": "behaviour", "prompt_set": shipped.filter(source__in=redteam.SOURCES).first(),
+            "benign_set": shipped.exclude(source__in=redteam.SOURCES).first()}
 
 
 def harmlessness_preset(versions) -> dict:
@@ -86,7 +118,7 @@ class Ingest:
             self.summary.update({k: v for k, v in event.items() if k != "event"})
 
     def finish(self) -> Evaluation:
-        score = self.summary.get("win_rate") or self.summary["accuracy"]
+        score = self.summary[HEADLINE.get(self.job.config["kind"], "accuracy")]
         Evaluation.objects.filter(job=self.job).update(score=score["value"], ci_low=score["low"], ci_high=score["high"],
                                                        n=score["n"], result=self.summary, items=self.items)
         return Evaluation.objects.get(job=self.job)

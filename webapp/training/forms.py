@@ -12,6 +12,8 @@ from webapp.constitutions.models import ConstitutionVersion
 from webapp.core.forms import VersionChoice, add_config_fields
 from webapp.datasets.models import Dataset
 from webapp.datasets.selectors import visible_datasets
+from webapp.feedback.forms import SourceChoice
+from webapp.jobs.models import Job
 from webapp.prompts.models import PromptSet
 
 
@@ -48,8 +50,12 @@ class TrainForm(forms.Form):
 class EvaluateForm(forms.Form):
     constitution_version = VersionChoice(queryset=ConstitutionVersion.objects.none(), required=False,
                                          help_text="win rate: the judge's comparison principles")
-    prompt_set = forms.ModelChoiceField(queryset=PromptSet.objects.all(), required=False, help_text="win rate: held-out prompts")
-    limit = forms.IntegerField(required=False, min_value=1, help_text="win rate: only the first N prompts")
+    prompt_set = forms.ModelChoiceField(queryset=PromptSet.objects.all(), required=False,
+                                        help_text="win rate: held-out prompts; behaviour: the harmful (red-team) prompts")
+    benign_set = forms.ModelChoiceField(queryset=PromptSet.objects.all(), required=False,
+                                        help_text="behaviour: benign prompts, for the over-refusal rate")
+    limit = forms.IntegerField(required=False, min_value=1, help_text="win rate and behaviour: only the first N prompts "
+                                                                      "(of each set)")
     dataset = DatasetChoice(queryset=Dataset.objects.none(), required=False,
                             help_text="reward-model accuracy: labeled pairs (e.g. an imported human set)")
 
@@ -58,7 +64,7 @@ class EvaluateForm(forms.Form):
         add_config_fields(self, EvalConfig)
         _datasets(self, user, kind="preference")
         self.order_fields(["kind", "model", "baseline", "judge", "constitution_version", "principles", "prompt_set",
-                           "limit", "dataset"])
+                           "benign_set", "limit", "dataset"])
         _versions(self, versions)
 
 
@@ -69,7 +75,12 @@ class SelfRewardForm(forms.Form):
     constitution_version = VersionChoice(queryset=ConstitutionVersion.objects.none(),
                                          help_text="a version with the additive rubric the model judges itself by")
 
-    def __init__(self, *args, versions=None, **kwargs):
+    heldout_from = SourceChoice(queryset=Job.objects.none(), required=False, label="Held-out human set",
+                                help_text="pairs with a human preference: each iteration's judge is scored on how "
+                                          "often it prefers the labelled response (the paper's judge accuracy)")
+
+    def __init__(self, *args, versions=None, sources=None, **kwargs):
         super().__init__(*args, **kwargs)
         add_config_fields(self, SelfRewardConfig)
         _versions(self, versions)
+        self.fields["heldout_from"].queryset = sources if sources is not None else Job.objects.none()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from alignment.evaluation.config import EVAL_KINDS
 from alignment.training.config import METHODS
 
 
@@ -40,7 +41,7 @@ class Evaluation(models.Model):
     """One evaluation job's result: a head-to-head win rate under a judge and a constitution
     version, or a reward model's accuracy on a held-out labeled dataset."""
 
-    KINDS = [("win_rate", "win rate vs a baseline"), ("rm_accuracy", "reward-model accuracy")]
+    KINDS = list(EVAL_KINDS.items())
     kind = models.CharField(max_length=16, choices=KINDS)
     model = models.CharField(max_length=1024)
     baseline = models.CharField(max_length=1024, blank=True)

@@ -23,13 +23,14 @@ from webapp.core.models import record
 from webapp.datasets.models import Dataset
 from webapp.datasets.selectors import check_dataset
 from webapp.datasets.selectors import lineage as dataset_lineage
+from webapp.feedback.services import pair_sources, versions_of
 from webapp.jobs import services as jobs
 from webapp.jobs.engine import add_artifact
 from webapp.jobs.models import Job
 from webapp.training.models import TrainedModel
 
 NAME = re.compile(r"[a-z0-9][a-z0-9-]{1,99}")
-FITS = {"sft": ("sft", "preference"), "dpo": ("preference",), "reward": ("preference",),
+FITS = {"sft": ("sft", "preference"), "dpo": ("preference",), "reward": ("preference",), "kto": ("unpaired",),
         "grpo": ("preference", "sft"), "rloo": ("preference", "sft")}
 
 
@@ -162,7 +163,10 @@ class LoopIngest:
                                    | {"model": model.name})
 
 
-def launch_self_rewarding(user, name: str, choices: dict, prompt_set, version, limit: int | None = None) -> Job:
+def launch_self_rewarding(user, name: str, choices: dict, prompt_set, version, limit: int | None = None,
+                          heldout_from: Job | None = None) -> Job:
+    """The loop; `heldout_from` (an imported human set or a run) gives the pairs each iteration's
+    judge is scored on (how often it prefers the labelled response)."""
     from alignment.selfreward import SelfRewardConfig
 
     name = check_name(name)
@@ -179,6 +183,13 @@ def launch_self_rewarding(user, name: str, choices: dict, prompt_set, version, l
     names = [f"{name}-m{t + 1}" for t in range(1, config.iterations + 1)]
     if TrainedModel.objects.filter(name__in=names).exists() or any((Path(settings.MODELS_DIR) / n).exists() for n in names):
         raise UserError(f"models named {names[0]}… already exist: choose another name")
+    derived = lineage(model)
+    held: dict = {}
+    if heldout_from is not None:
+        if not pair_sources(user).filter(pk=heldout_from.pk).exists():
+            raise UserError(f"held-out set: run {heldout_from.pk} is not a finished run or imported set you may see")
+        held = {"heldout_from": heldout_from.pk, "heldout_name": heldout_from.config.get("name") or f"run {heldout_from.pk}"}
+        derived |= versions_of(heldout_from)
     snapshot = config.choices() | {"name": name, "prompt_set": prompt_set.pk, "limit": limit,
-                                   "constitution_version": version.pk}
-    return jobs.launch("self_reward", snapshot, user, constitution_version=version, derived_from=lineage(model))
+                                   "constitution_version": version.pk} | held
+    return jobs.launch("self_reward", snapshot, user, constitution_version=version, derived_from=derived)

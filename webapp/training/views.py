@@ -10,8 +10,9 @@ from webapp.constitutions.models import ConstitutionVersion
 from webapp.constitutions.visibility import visible_to
 from webapp.core.forms import chosen
 from webapp.core.lookups import as_id
+from webapp.feedback.services import pair_sources
 from webapp.training import selectors
-from webapp.training.evaluations import harmlessness_preset, launch_evaluation
+from webapp.training.evaluations import behaviour_preset, harmlessness_preset, launch_evaluation
 from webapp.training.evaluations import leaderboard as leaderboard_rows
 from webapp.training.forms import EvaluateForm, SelfRewardForm, TrainForm
 from webapp.training.services import launch_self_rewarding, launch_training, preview
@@ -19,7 +20,7 @@ from webapp.training.services import launch_self_rewarding, launch_training, pre
 
 def inputs(data: dict) -> dict:
     """What an evaluation runs on, besides its choices."""
-    return {k: data.get(k) for k in ("constitution_version", "prompt_set", "dataset", "limit")}
+    return {k: data.get(k) for k in ("constitution_version", "prompt_set", "dataset", "limit", "benign_set")}
 
 
 def _versions(request):
@@ -89,6 +90,8 @@ def new_evaluation(request):
     initial = {"model": request.GET.get("model", "")}
     if request.GET.get("preset") == "harmlessness":
         initial |= harmlessness_preset(versions)
+    elif request.GET.get("preset") == "behaviour":
+        initial |= behaviour_preset()
     form = EvaluateForm(request.POST or None, versions=versions, user=request.user, initial=initial)
     return _launch_page(request, form, "training/evaluate.html",
                         lambda data: launch_evaluation(request.user, chosen(EvalConfig, data), **inputs(data)),
@@ -101,8 +104,15 @@ def leaderboard(request):
 
 @role_required("operator")
 def new_self_rewarding(request):
-    form = SelfRewardForm(request.POST or None, versions=_versions(request))
+    form = SelfRewardForm(request.POST or None, versions=_versions(request), sources=pair_sources(request.user),
+                          initial={"heldout_from": _shipped_test_part(request.user)})
     return _launch_page(request, form, "training/selfreward.html",
                         lambda data: launch_self_rewarding(request.user, data["name"], chosen(SelfRewardConfig, data),
                                                            data["prompt_set"], data["constitution_version"],
-                                                           data.get("limit")), "Self-Rewarding loop")
+                                                           data.get("limit"), heldout_from=data.get("heldout_from")),
+                        "Self-Rewarding loop")
+
+
+def _shipped_test_part(user) -> int | None:
+    """The shipped human set's test part, the loop's default held-out set."""
+    return pair_sources(user).filter(kind="import", config__part="test").values_list("pk", flat=True).first()

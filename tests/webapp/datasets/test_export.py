@@ -171,8 +171,8 @@ def test_a_human_flip_reaches_soft_label_training_as_a_definite_preference(revie
 
 @pytest.mark.django_db
 def test_agreeing_with_a_judges_tie_is_a_tie_everywhere(make_pair, make_user, client_as):
+    from webapp.feedback.selectors import visible_pairs
     from webapp.pairs.agreement import agreement_report
-    from webapp.pairs.selectors import visible_pairs
 
     operator = make_user("operator")
     pair = make_pair(margin=0.0, tie=True)
@@ -182,3 +182,47 @@ def test_agreeing_with_a_judges_tie_is_a_tie_everywhere(make_pair, make_user, cl
     rows = lines(write(launch_export(operator, "agreed tie", {}, keep_ties=True), operator))
     assert rows[0]["tie"] is True
     assert "neither response was preferred" in client_as("viewer").get(f"/pairs/{pair.pk}/").content.decode()
+
+
+@pytest.mark.django_db
+def test_one_export_combines_a_human_import_and_an_ai_run_with_each_source_in_its_lineage(make_pair, make_user):
+    from webapp.pairs.importing import import_pairs
+
+    operator = make_user("operator")
+    make_pair(chosen="AI preferred", rejected="AI rejected")
+    rows = "\n".join(json.dumps({"prompt": "Q", "chosen": f"human {i}", "rejected": "worse"}) for i in range(3))
+    human = import_pairs(operator, "people", "human", "people.jsonl", rows.encode())
+    ai_run = Job.objects.filter(kind="feedback").first()
+    dataset = write(launch_export(operator, "hybrid", {"run": str(ai_run.pk)}, also=[{"run": str(human.pk)}]), operator)
+    written = lines(dataset)
+    assert {r["run"] for r in written} == {ai_run.pk, human.pk} and len(written) == 4
+    assert dataset.options["sources"] == [{"run": str(ai_run.pk)}, {"run": str(human.pk)}]
+
+
+@pytest.mark.django_db
+def test_a_seeded_split_writes_two_datasets_that_partition_the_pairs(make_pair, make_user):
+    operator = make_user("operator")
+    for i in range(40):
+        make_pair(chosen=f"good {i}", rejected=f"bad {i}")
+    train = launch_export(operator, "split", {}, heldout=0.25, seed=7)
+    parts = list(Dataset.objects.filter(job=train.job).order_by("pk"))
+    assert [d.name for d in parts] == ["split", "split (held out)"]
+    train_ids, heldout_ids = ({r["pair_id"] for r in lines(write(d, operator))} for d in parts)
+    assert not train_ids & heldout_ids and len(train_ids | heldout_ids) == 40 and 4 <= len(heldout_ids) <= 18
+    again = launch_export(operator, "split again", {}, heldout=0.25, seed=7)
+    assert {r["pair_id"] for r in lines(write(again, operator))} == train_ids  # the same seed, the same split
+
+
+@pytest.mark.django_db
+def test_unpaired_examples_for_kto_follow_scores_preferences_and_flags(make_pair, make_user):
+    reviewer, operator = make_user("reviewer"), make_user("operator")
+    scored = make_pair(method="self_rewarding", chosen="great", rejected="fine")
+    scored.chosen_score, scored.rejected_score = 4.5, 3.5
+    scored.save()
+    make_pair(chosen="preferred", rejected="not preferred")
+    flagged = make_pair(chosen="bad one", rejected="bad two")
+    submit(reviewer, flagged.pk, "flag", 0, reason="harmful")
+    rows = lines(write(launch_export(operator, "kto", {}, kind="unpaired", threshold=4.0), operator))
+    labels = {r["completion"][0]["content"]: r["label"] for r in rows}
+    assert labels == {"great": True, "fine": False, "preferred": True, "not preferred": False, "bad one": False,
+                      "bad two": False}

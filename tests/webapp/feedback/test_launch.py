@@ -26,7 +26,7 @@ def version(make_user):
 def form(prompt_set, version, **overrides):
     data = dict(prompt_set=prompt_set.pk, constitution_version=version.pk, method="rl_cai",
                 policy_model="smollm2-135m-instruct", judge_model="smollm2-135m-instruct", n=0, temperature=0.7,
-                top_p=0.9, max_new_tokens=16, seed=0, batch_size=4, principles_per_pair=1, negate_fraction=0,
+                top_p=0.9, max_new_tokens=16, seed=0, batch_size=4, principles_per_pair=1,
                 cot_max_new_tokens=16, judgments_per_response=3, judge_max_new_tokens=32, rounds=1, queue="default",
                 limit=2)
     return data | overrides
@@ -38,7 +38,6 @@ def form(prompt_set, version, **overrides):
     ({"method": "sl_cai"}, "no enabled critique/revision principle"),
     ({"n": 3}, "exactly 2 responses"),
     ({"principles_per_pair": 2}, "principles_per_pair must be between 1 and 1"),
-    ({"negate_fraction": 0.5, "method": "salmon"}, "negate_fraction needs principles with a negative definition"),
     ({"judge_model": "missing-judge"}, "not found"),
 ])
 def test_the_form_refuses_what_the_run_could_not_do(client_as, small_set, version, overrides, message):

@@ -55,7 +55,7 @@ def test_make_run_restarts_what_dies_and_releases_a_dead_workers_jobs(tmp_path):
     env |= {"CHARTER_DATA_DIR": str(tmp_path), "PYTHONUNBUFFERED": "1", "CHARTER_WORKER_CONCURRENCY": "1"}
     if s["ENGINE"].endswith("sqlite3"):
         env["DATABASE_URL"] = f"sqlite:///{s['NAME']}"
-    proc = subprocess.Popen([sys.executable, "manage.py", "charter_run", "--bind", f"127.0.0.1:{port}"],
+    proc = subprocess.Popen([sys.executable, "manage.py", "charter_run", "--skip-model", "--bind", f"127.0.0.1:{port}"],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             start_new_session=True)
     lines: list[str] = []

@@ -6,7 +6,8 @@ import re
 import pytest
 
 from webapp.feedback.models import Judgment
-from webapp.pairs.selectors import PAGE, PairFilter, pair_page, visible_pairs
+from webapp.feedback.selectors import visible_pairs
+from webapp.pairs.selectors import PAGE, PairFilter, pair_page
 
 SCRIPT = "<script>alert('x')</script>"
 

@@ -52,6 +52,7 @@ class Command(BaseCommand):
         call_command("migrate", verbosity=0)
         call_command("load_prompt_sets", verbosity=0)
         call_command("load_constitutions", verbosity=0)
+        call_command("load_human_sets", verbosity=0)
         if not skip_model:
             from alignment.model_folders import prepare_default_model
 
