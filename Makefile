@@ -4,6 +4,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 export OMP_NUM_THREADS ?= 1
+# Two pytest-xdist workers: most tests wait on a worker process or a model on one torch thread.
+PYTEST_ARGS ?= -n 2 --dist worksteal
 
 .PHONY: run test lint model judge-model chromium bench clean
 

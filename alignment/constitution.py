@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from alignment.names import HTML_RE
+from alignment.names import MARKUP_RE
 
 MAX_YAML_BYTES = 512 * 1024
 MAX_PRINCIPLES = 500
@@ -28,11 +28,14 @@ KINDS: dict[str, dict[str, tuple[str, ...]]] = {
     # definition (the opposite behaviour), which reward-model data shows for a negated example.
     "comparison": {"required": ("comparison",), "optional": ("statement", "negative")},
     "rubric": {"required": ("intro", "points", "instruction"), "optional": ()},
-    "preamble": {"required": ("preamble",), "optional": ("exemplars",)},
+    # The head every judge or critic request starts with, and worked examples: `exemplars` for the
+    # pairwise judge, `critique_exemplars` (a harmful exchange, its critique, its revision) for SL-CAI.
+    "preamble": {"required": ("preamble",), "optional": ("exemplars", "critique_exemplars")},
 }
 COMMON = ("key", "kind", "title", "text", "weight", "tags", "enabled")
 TOP = ("name", "description", "principles")
 EXEMPLAR_KEYS = ("prompt", "response_a", "response_b", "answer", "reasoning")
+CRITIQUE_EXEMPLAR_KEYS = ("prompt", "response", "critique", "revision")
 
 
 class ConstitutionError(ValueError):
@@ -131,8 +134,9 @@ class _Checker:
             return ""
         if len(value) > limit:
             self.fail(path, f"is {len(value)} characters; the limit is {limit}")
-        if HTML_RE.search(value):
-            self.fail(path, "contains HTML; write Markdown instead (HTML and scripts are not allowed)")
+        if MARKUP_RE.search(value):
+            self.fail(path, "contains HTML; write Markdown instead (HTML and scripts are not allowed; a placeholder "
+                            "such as <total points> is fine)")
         if "\x00" in value:
             self.fail(path, "contains a NUL character")
         # Browsers submit textareas with CRLF line ends; the content must not change with them.
@@ -240,6 +244,18 @@ def _kind_fields(c: _Checker, kind: str, item: dict, path: tuple) -> dict:
             clean.append(one)
         if exemplars:
             fields["exemplars"] = clean
+        worked = item.get("critique_exemplars", [])
+        if not isinstance(worked, list):
+            c.fail(path + ("critique_exemplars",), "must be a list")
+            worked = []
+        for j, ex in enumerate(worked):
+            ep = path + ("critique_exemplars", j)
+            if not isinstance(ex, dict):
+                c.fail(ep, f"must be a mapping with {', '.join(CRITIQUE_EXEMPLAR_KEYS)}")
+                continue
+            c.unknown(ex, CRITIQUE_EXEMPLAR_KEYS, ep)
+            fields.setdefault("critique_exemplars", []).append(
+                {k: c.text(ex.get(k), ep + (k,)) for k in CRITIQUE_EXEMPLAR_KEYS})
         return fields
     spec = KINDS[kind]
     for name in spec["required"]:
@@ -351,12 +367,15 @@ def json_schema() -> dict:
         "properties": {"prompt": text, "response_a": text, "response_b": text,
                        "answer": {"enum": ["A", "B"]}, "reasoning": text},
     }
+    critique_exemplar = {"type": "object", "additionalProperties": False, "required": list(CRITIQUE_EXEMPLAR_KEYS),
+                         "properties": dict.fromkeys(CRITIQUE_EXEMPLAR_KEYS, text)}
     kind_props = {
         "critique_revision": {"critique": text, "revision": text},
         "comparison": {"comparison": text, "statement": text, "negative": text},
         "rubric": {"intro": text, "points": {"type": "array", "minItems": 2, "maxItems": 10, "items": text},
                    "instruction": {**text, "pattern": "Score:"}},
-        "preamble": {"preamble": text, "exemplars": {"type": "array", "items": exemplar}},
+        "preamble": {"preamble": text, "exemplars": {"type": "array", "items": exemplar},
+                     "critique_exemplars": {"type": "array", "items": critique_exemplar}},
     }
     variants = [
         {

@@ -43,7 +43,7 @@ def pairwise_prompt(
     """Multiple choice between (A) and (B) under one comparison principle. The judge always asks
     the positive question: SALMON negates principles when reward-model data is built."""
     question = principle.fields["comparison"]
-    head = f"{preamble.fields['preamble']}\n\n" if preamble else ""
+    head = _head(preamble)
     tail = (
         "Think step by step about which option is better under this principle, then say which one."
         if chain_of_thought else "Answer with (A) or (B)."
@@ -54,21 +54,43 @@ def pairwise_prompt(
     )
 
 
-def rubric_prompt(rubric: Principle, prompt: str, response: str) -> str:
+def _head(preamble: Principle | None) -> str:
+    return f"{preamble.fields['preamble']}\n\n" if preamble else ""
+
+
+def rubric_prompt(rubric: Principle, prompt: str, response: str, preamble: Principle | None = None) -> str:
+    """Self-Rewarding's LLM-as-a-Judge request: the constitution's preamble, the additive rubric,
+    the exchange, and the instruction to end with the score."""
     points = "\n".join(f"- {p}" for p in rubric.fields["points"])
     return (
-        f"{rubric.fields['intro']}\n\n{points}\n\n"
+        f"{_head(preamble)}{rubric.fields['intro']}\n\n{points}\n\n"
         f"User: {prompt}\n\n<response>{response}</response>\n\n{rubric.fields['instruction']}"
     )
 
 
-def critique_prompt(principle: Principle, prompt: str, response: str) -> str:
+def _exchange(principle: Principle, prompt: str, response: str) -> str:
     return f"Human: {prompt}\n\nAssistant: {response}\n\nCritique request: {principle.fields['critique']}\n\nCritique:"
 
 
-def revision_prompt(principle: Principle, prompt: str, response: str, critique: str) -> str:
+def _worked(principle: Principle, preamble: Principle | None) -> str:
+    """SL-CAI's few-shot examples, each a whole critique and revision under this principle's
+    requests: Constitutional AI prepends them so the model keeps the points of view apart."""
+    if not preamble or not preamble.fields.get("critique_exemplars"):
+        return ""
+    blocks = [f"{_exchange(principle, ex['prompt'], ex['response'])} {ex['critique']}\n\n"
+              f"Revision request: {principle.fields['revision']}\n\nRevision: {ex['revision']}"
+              for ex in preamble.fields["critique_exemplars"]]
+    return "\n\n---\n\n".join(blocks) + "\n\n---\n\n"
+
+
+def critique_prompt(principle: Principle, prompt: str, response: str, preamble: Principle | None = None) -> str:
+    return f"{_head(preamble)}{_worked(principle, preamble)}{_exchange(principle, prompt, response)}"
+
+
+def revision_prompt(principle: Principle, prompt: str, response: str, critique: str,
+                    preamble: Principle | None = None) -> str:
     return (
-        f"{critique_prompt(principle, prompt, response)} {critique}\n\n"
+        f"{critique_prompt(principle, prompt, response, preamble)} {critique}\n\n"
         f"Revision request: {principle.fields['revision']}\n\nRevision:"
     )
 
@@ -102,9 +124,10 @@ def preview(doc: Constitution, params) -> dict:
         texts.append(("Order 1: (A) = response A", pairwise_prompt(chosen, prompt, a, b, preamble) + start))
         texts.append(("Order 2: (A) = response B", pairwise_prompt(chosen, prompt, b, a, preamble) + start))
     elif method == "self_rewarding":
-        texts.append(("Judging response A", rubric_prompt(chosen, example["prompt"], example["response_a"])))
+        texts.append(("Judging response A", rubric_prompt(chosen, example["prompt"], example["response_a"], preamble)))
     else:
-        texts.append(("Critique", critique_prompt(chosen, example["prompt"], example["response_b"])))
-        texts.append(("Revision", revision_prompt(chosen, example["prompt"], example["response_b"], example["critique"])))
+        texts.append(("Critique", critique_prompt(chosen, example["prompt"], example["response_b"], preamble)))
+        texts.append(("Revision", revision_prompt(chosen, example["prompt"], example["response_b"], example["critique"],
+                                                  preamble)))
     return {"method": method, "methods": METHODS, "principles": candidates, "chosen": chosen,
             "texts": texts, "error": error, "example": example}

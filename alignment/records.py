@@ -307,8 +307,9 @@ def parquet_schema(kind: str):
 
     turn = pa.list_(pa.struct([("role", pa.string()), ("content", pa.string())]))
     lineage = [("pair_id", pa.int64()), ("constitution_version", pa.int64()), ("run", pa.int64())]
-    if kind == "sft":
-        return pa.schema([("prompt", turn), ("completion", turn), *lineage])
+    if kind == "sft":  # round: SL-CAI's revision step (0: not a revision); mix: harmless or helpful
+        return pa.schema([("prompt", turn), ("completion", turn), ("round", pa.int64()), ("mix", pa.string()),
+                          *lineage])
     if kind == "unpaired":
         return pa.schema([("prompt", turn), ("completion", turn), ("label", pa.bool_()), ("why", pa.string()),
                           *lineage])

@@ -1,11 +1,14 @@
-"""The Self-Rewarding loop (Yuan et al. 2024): Mt writes prompts, answers each N = 4 times,
-judges every answer k = 3 times with the additive rubric, keeps best vs worst (ties dropped),
-and DPO on those pairs gives Mt+1.
+"""The Self-Rewarding loop (Yuan et al. 2024): new prompts are written (by Mt or by a fixed
+model, as the paper does), Mt answers each N = 4 times, judges every answer k = 3 times with the
+additive rubric, keeps best vs worst (ties dropped), and DPO on those pairs gives Mt+1. With a
+human-ranked set as `eft`, the loop starts from M0: the EFT stage (alignment/eft.py) makes M1.
 
-Each iteration lives in `output/iter-t/` (prompts.jsonl, pairs.jsonl, train/, summary.json),
-and a stage whose output is complete is never redone, so a crashed loop resumes where it
-stopped: inside a DPO run, from its last checkpoint. The judge's accuracy against held-out
-human rankings (pairs whose chosen response people preferred) is measured per iteration.
+Each iteration lives in `output/iter-t/` (prompts.jsonl, pairs.jsonl, train/, summary.json;
+EFT in iter-0/), and a stage whose output is complete is never redone, so a crashed loop
+resumes where it stopped: inside a training run, from its last checkpoint. Per iteration: the
+pairs kept and the score spread, the judge's accuracy against held-out human rankings with its
+coverage (ties and unparsed judgments counted), and, given harmful and benign prompts, the
+judge-free behaviour of Mt+1 beside Mt's.
 """
 
 from __future__ import annotations
@@ -32,9 +35,16 @@ class SelfRewardConfig(Config):
     rubric: str = path("constitution YAML with the additive rubric principle")
     output: str = path("loop folder: iter-1/, iter-2/, ...")
     heldout: str = path("JSONL of human-ranked pairs {prompt, chosen, rejected} for the judge's accuracy")
-    model: str = choice(DEFAULT_MODEL, "M1: the policy that is also its own judge", model=True)
+    eft: str = path("JSONL of human-ranked pairs for the EFT stage: M0 learns to judge first (empty: the model is M1)")
+    harmful: str = path("JSONL of {key, prompt} harmful prompts: refusal rate of each new model, no judge")
+    benign: str = path("JSONL of {key, prompt} benign prompts: over-refusal of each new model, no judge")
+    model: str = choice(DEFAULT_MODEL, "the policy that is also its own judge: M1, or M0 when an EFT set is given",
+                        model=True)
+    prompt_model: str = choice("", "the model that writes new prompts; empty: Mt itself (the paper used a fixed "
+                                   "model, Llama 2-Chat 70B)", model=True)
     iterations: int = choice(2, "M1 -> M2 -> ... (the paper trained 3 models)", min=1, max=10)
-    new_prompts: int = choice(0, "prompts Mt synthesizes per iteration (0: use the seeds)", min=0, max=100_000)
+    new_prompts: int = choice(0, "new prompts written per iteration, each iteration its own (0: reuse the seeds)",
+                              min=0, max=100_000)
     n: int = choice(4, "responses per prompt (paper: 4)", min=2, max=16)
     temperature: float = choice(0.7, "response sampling temperature (paper: 0.7)", min=0, max=5)
     top_p: float = choice(0.9, "response sampling nucleus mass (paper: 0.9)", above=0, max=1, label="top-p")
@@ -46,7 +56,13 @@ class SelfRewardConfig(Config):
     dpo_batch_size: int = choice(4, "DPO batch size", min=1, max=1024)
     dpo_learning_rate: float = choice(1e-6, "DPO learning rate (paper: 1e-6)", above=0, max=1e-2)
     dpo_beta: float = choice(0.1, "DPO beta (paper: 0.1)", above=0, max=10)
-    max_length: int = choice(512, "DPO tokens per example", min=16, max=32768)
+    max_length: int = choice(512, "tokens per training example", min=16, max=32768)
+    sft_max_steps: int = choice(0, "EFT: SFT steps on the judgment and instruction records (0: one epoch)",
+                                min=0, max=1_000_000)
+    sft_learning_rate: float = choice(5.5e-6, "EFT: SFT learning rate (paper: 5.5e-6)", above=0, max=1e-2)
+    eval_prompts: int = choice(16, "behaviour: prompts taken from each of the harmful and benign sets", min=1,
+                               max=100_000)
+    eval_max_new_tokens: int = choice(64, "behaviour: answer length in tokens", min=1, max=4096)
     batch_size: int = choice(8, "prompts per generation batch", min=1, max=512)
     seed: int = choice(0, "sampling seed (each iteration adds its number)", min=0, max=2**32 - 1)
 
@@ -63,6 +79,18 @@ def run_loop(config: SelfRewardConfig, emit: Emit) -> list[dict]:
     seeds = read_prompts(Path(config.seeds))
     current = config.model
     summaries, step_offset = [], 0
+    if config.eft:
+        done = Path(config.output) / "iter-0" / "summary.json"
+        if done.exists():
+            summary = json.loads(done.read_text())
+        else:
+            from alignment import eft
+
+            summary = eft.stage(config, current, done.parent, emit)
+            done.write_text(json.dumps(summary))
+        emit("iteration", **summary)
+        summaries.append(summary)
+        current, step_offset = summary["model"], summary["dpo_steps"]
     for t in range(1, config.iterations + 1):
         folder = Path(config.output) / f"iter-{t}"
         folder.mkdir(parents=True, exist_ok=True)
@@ -74,7 +102,7 @@ def run_loop(config: SelfRewardConfig, emit: Emit) -> list[dict]:
             done.write_text(json.dumps(summary))
         emit("iteration", **summary)
         accuracy = (summary.get("judge_accuracy") or {}).get("value")
-        emit("metric", step=t, values={"loop/pairs": summary["pairs"],
+        emit("metric", step=t, values={"loop/pairs": summary["pairs"], "loop/score_spread": summary["score_spread"],
                                        **({"loop/judge_accuracy": accuracy} if accuracy is not None else {})})
         emit("log", message=f"iteration {t}: {summary['pairs']} pairs, model {summary['model']}")
         summaries.append(summary)
@@ -91,6 +119,7 @@ def _iteration(config: SelfRewardConfig, t: int, current: str, seeds, folder: Pa
     if not pairs_path.exists():
         write_jsonl(pairs_path, _pairs(config, t, current, prompts, emit))
     pairs = read_jsonl_list(pairs_path)
+    spread = [p["chosen_score"] - p["rejected_score"] for p in pairs]
     if not pairs:
         raise UserError(f"iteration {t}: no pairs (every prompt's best and worst answers tied or no score parsed); "
                         f"try more prompts, a longer judge_max_new_tokens, score_mode=forced or a stronger model")
@@ -108,12 +137,14 @@ def _iteration(config: SelfRewardConfig, t: int, current: str, seeds, folder: Pa
                                 learning_rate=config.dpo_learning_rate, beta=config.dpo_beta,
                                 max_length=config.max_length, seed=config.seed + t), shifted)
     return {"iteration": t, "judge": current, "model": trained["final"], "prompts": len(prompts), "pairs": len(pairs),
-            "dataset": str(pairs_path), "judge_accuracy": accuracy, "dpo_steps": trained["global_step"],
-            "dpo_loss": trained["train_loss"]}
+            "score_spread": round(sum(spread) / len(spread), 4), "dataset": str(pairs_path), "judge_accuracy": accuracy,
+            "dpo_steps": trained["global_step"], "dpo_loss": trained["train_loss"],
+            "behaviour": _behaviour(config, t, current, trained["final"], folder, emit)}
 
 
 def _prompts(config: SelfRewardConfig, t: int, current: str, seeds, folder: Path, emit: Emit):
-    """The seeds, or `new_prompts` written by Mt from them (self-instruct, deduplicated)."""
+    """The seeds, or `new_prompts` written from them (self-instruct, deduplicated) by the fixed
+    prompt model or by Mt, a fresh draw each iteration."""
     from alignment.records import PromptRecord
 
     if not config.new_prompts:
@@ -125,11 +156,14 @@ def _prompts(config: SelfRewardConfig, t: int, current: str, seeds, folder: Path
         from alignment.model_folders import resolve_model
         from alignment.synthesis import SynthesisConfig, synthesize
 
-        backend = load_backend(resolve_model(current))
+        writer = config.prompt_model or current
+        backend = load_backend(resolve_model(writer))
         kept = []
-        for batch, _ in synthesize(backend, Embedder(), seeds, SynthesisConfig(count=config.new_prompts, model=current)):
-            kept += batch
-            emit("progress", done=len(kept), total=config.new_prompts, message=f"iteration {t}: M{t} writes prompts")
+        synthesis = SynthesisConfig(count=config.new_prompts, model=writer, seed=config.seed + t)
+        for batch, _ in synthesize(backend, Embedder(), seeds, synthesis):
+            kept += [{**r, "key": f"t{t}-{r['key']}"} for r in batch]
+            who = "the prompt model" if config.prompt_model else f"M{t}"
+            emit("progress", done=len(kept), total=config.new_prompts, message=f"iteration {t}: {who} writes prompts")
         write_jsonl(path, kept)
     return [PromptRecord(r["key"], r["prompt"]) for r in read_jsonl_list(path)]
 
@@ -174,10 +208,36 @@ def _judge_accuracy(config: SelfRewardConfig, t: int, current: str, folder: Path
     stage = PointwiseConfig(config.judgments_per_response, 0.7, 0.9, config.judge_max_new_tokens, config.batch_size,
                             config.seed + t, config.score_mode)
     rubric = from_yaml(Path(config.rubric).read_bytes())
-    correct = []
+    correct, ties, unparsed = [], 0, 0
     for records in judge(load_backend(resolve_model(current)), rubric, items, stage):
         for r in records:
             scores = [resp["score"] for resp in r["responses"]]
-            if None not in scores and scores[0] != scores[1]:
+            if None in scores:
+                unparsed += 1
+            elif scores[0] == scores[1]:
+                ties += 1
+            else:
                 correct.append(float(scores[0] > scores[1]))
-    return {**mean_with_ci(correct).as_dict(), "pairs": len(items)}
+    return {**mean_with_ci(correct).as_dict(), "pairs": len(items), "decided": len(correct), "ties": ties,
+            "unparsed": unparsed, "coverage": round(len(correct) / len(items), 4) if items else None}
+
+
+def _behaviour(config: SelfRewardConfig, t: int, before: str, after: str, folder: Path, emit: Emit) -> dict | None:
+    """Judge-free: refusal on the harmful prompts and over-refusal on the benign ones, of Mt+1 and
+    of Mt (greedy answers; alignment/evaluation/behaviour.py)."""
+    if not (config.harmful and config.benign):
+        return None
+    from alignment.evaluation.config import EvalConfig
+    from alignment.evaluation.run import evaluate, summarize
+
+    out = {}
+    for label, model in (("before", before), ("after", after)):
+        path = folder / f"behaviour-{label}.json"
+        if not path.exists():
+            eval_config = EvalConfig(kind="behaviour", prompts=config.harmful, benign=config.benign, model=model,
+                                     max_new_tokens=config.eval_max_new_tokens, batch_size=config.batch_size)
+            items = [i for batch, _ in evaluate(eval_config) for i in batch]
+            emit("progress", done=len(items), total=len(items), message=f"iteration {t}: behaviour of M{t + (label == 'after')}")
+            path.write_text(json.dumps(summarize(eval_config, items)))
+        out[label] = json.loads(path.read_text())
+    return out

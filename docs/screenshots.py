@@ -6,6 +6,8 @@
 
 `--training` takes only the training screenshots: it exports the pairs already there (e.g.
 `manage.py seed_pairs 200`), trains DPO on them, evaluates the result and compares runs.
+`--judges` takes only the judge screenshots: the default judge labels 8 pairs of the shipped
+human set's test part, then the judge report and the judge leaderboard.
 """
 
 from __future__ import annotations
@@ -35,6 +37,10 @@ def main() -> None:
         page.click("button[type=submit]")
         if "--training" in sys.argv:
             training(page)
+            browser.close()
+            return
+        if "--judges" in sys.argv:
+            judges(page)
             browser.close()
             return
 
@@ -157,6 +163,23 @@ def training(page) -> None:
     expect(page.locator("#job-live [data-field=status]")).to_have_text("succeeded", timeout=900_000)
     page.goto(f"{BASE}/training/leaderboard/")
     page.screenshot(path=OUT / "leaderboard.png")
+
+
+def judges(page) -> None:
+    page.goto(f"{BASE}/feedback/new/")
+    for field, text in (("pairs_from", "pyrit human scores (test)"), ("constitution_version", "Helpful, honest, harmless")):
+        option = page.locator(f"select[name={field}] option", has_text=text).first
+        page.select_option(f"select[name={field}]", option.get_attribute("value"))
+    page.select_option("select[name=method]", "rl_cai")
+    page.fill("input[name=limit]", "8")
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r"/jobs/\d+/$"))
+    expect(page.locator("#job-live [data-field=status]")).to_have_text("succeeded", timeout=900_000)
+    page.goto(f"{BASE}/feedback/judges/")
+    page.screenshot(path=OUT / "judges.png", full_page=True)
+    page.click("#judge-leaderboard tbody a >> nth=0")
+    page.wait_for_url(re.compile(r"/feedback/judges/\d+/$"))
+    page.screenshot(path=OUT / "judge-report.png", full_page=True)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """SL-CAI: the model critiques its own answer under a randomly sampled principle and revises
-it, for n rounds. Outputs SFT records (prompt, final revision) and pairs (revision preferred
-to the original)."""
+it, for n rounds, with the constitution's worked examples (its preamble's `critique_exemplars`)
+ahead of every request. Outputs an SFT record per round (the paper trains on the revisions of
+every step, each marked with its round) and a pair (the final revision preferred to the original)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from alignment.generation import Backend, SamplingParams
 
 @dataclass
 class CritiqueConfig:
-    rounds: int = field(default=1, metadata={"help": "critique -> revision rounds (the paper used up to 4)"})
+    rounds: int = field(default=1, metadata={"help": "critique -> revision rounds (the paper compares 0 to 4)"})
     temperature: float = field(default=0.7, metadata={"help": "sampling temperature for critiques and revisions"})
     top_p: float = field(default=0.9, metadata={"help": "nucleus mass"})
     max_new_tokens: int = field(default=256, metadata={"help": "length of each critique or revision"})
@@ -39,6 +40,7 @@ class Answer:
 
 def revise(backend: Backend, constitution: Constitution, answers: list[Answer], config: CritiqueConfig) -> Iterator[list[dict]]:
     principles = config.validate(constitution)
+    preamble = next(iter(constitution.of_kind("preamble")), None)
     rng = random.Random(config.seed)
     params = SamplingParams(config.temperature, config.top_p, config.max_new_tokens, config.seed)
     for start in range(0, len(answers), config.batch_size):
@@ -48,10 +50,12 @@ def revise(backend: Backend, constitution: Constitution, answers: list[Answer], 
         for round_index in range(config.rounds):
             chosen = [rng.choice(principles) for _ in chunk]
             critiques = backend.generate(
-                [judge_prompts.critique_prompt(p, a.prompt, r) for p, a, r in zip(chosen, chunk, current)], 1, params)
+                [judge_prompts.critique_prompt(p, a.prompt, r, preamble) for p, a, r in zip(chosen, chunk, current)], 1,
+                params)
             critique_texts = [c[0].text for c in critiques]
             revisions = backend.generate(
-                [judge_prompts.revision_prompt(p, a.prompt, r, c) for p, a, r, c in zip(chosen, chunk, current, critique_texts)],
+                [judge_prompts.revision_prompt(p, a.prompt, r, c, preamble)
+                 for p, a, r, c in zip(chosen, chunk, current, critique_texts)],
                 1, params)
             for i, (p, c, rev) in enumerate(zip(chosen, critique_texts, revisions)):
                 text = rev[0].text or current[i]  # an empty revision keeps the previous answer
@@ -59,7 +63,8 @@ def revise(backend: Backend, constitution: Constitution, answers: list[Answer], 
                 current[i] = text
         yield [
             {"key": a.key, "prompt": a.prompt, "method": "sl_cai", "original": a.response, "revision": final,
-             "chain": chain, "sft": {"prompt": a.prompt, "completion": final},
+             "chain": chain, "sft": [{"prompt": a.prompt, "completion": step["revision"], "round": step["round"]}
+                                     for step in chain],
              "pair": {"prompt": a.prompt, "chosen": final, "rejected": a.response}}
             for a, final, chain in zip(chunk, current, chains)
         ]

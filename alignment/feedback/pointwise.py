@@ -40,16 +40,19 @@ class Candidates:
     responses: list[str]
 
 
-def judge(backend: Backend, constitution: Constitution, items: list[Candidates], config: PointwiseConfig) -> Iterator[list[dict]]:
+def judge(backend: Backend, constitution: Constitution, items: list[Candidates], config: PointwiseConfig,
+          with_prompts: bool = False) -> Iterator[list[dict]]:
     """Yield per batch of prompts one record each: every judgment (raw text, parsed score,
-    parse status), the mean per response, and the best-vs-worst pair unless it is a tie."""
+    parse status), the mean per response, and the best-vs-worst pair unless it is a tie; with
+    `with_prompts`, also the exact request the judge saw for each response (EFT trains on it)."""
     rubric = config.validate(constitution)
+    preamble = next(iter(constitution.of_kind("preamble")), None)  # sent ahead of the rubric
     max_points = len(rubric.fields["points"])
     params = SamplingParams(config.judge_temperature, config.judge_top_p, config.judge_max_new_tokens, config.seed)
     per_batch = max(1, config.batch_size // max(1, max(len(i.responses) for i in items) if items else 1))
     for start in range(0, len(items), per_batch):
         chunk = items[start : start + per_batch]
-        prompts = [judge_prompts.rubric_prompt(rubric, item.prompt, r) for item in chunk for r in item.responses]
+        prompts = [judge_prompts.rubric_prompt(rubric, item.prompt, r, preamble) for item in chunk for r in item.responses]
         began = time.perf_counter()
         outs = backend.generate(prompts, config.judgments_per_response, params)
         latency = (time.perf_counter() - began) * 1000 / max(1, len(prompts) * config.judgments_per_response)
@@ -73,6 +76,8 @@ def judge(backend: Backend, constitution: Constitution, items: list[Candidates],
             pair = best_and_worst(scores)
             record = {"key": item.key, "prompt": item.prompt, "method": "self_rewarding", "rubric": rubric.key,
                       "responses": responses, "tie": pair is None}
+            if with_prompts:
+                record["judge_prompts"] = prompts[cursor - len(item.responses):cursor]
             if pair:
                 record |= {"chosen": item.responses[pair.chosen], "rejected": item.responses[pair.rejected],
                            "chosen_score": scores[pair.chosen], "rejected_score": scores[pair.rejected],

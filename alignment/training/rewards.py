@@ -82,6 +82,7 @@ class JudgeScorer:
         if not rubrics:
             raise UserError(f"{doc.name!r} has no enabled rubric principle for the judge to score by")
         self.rubric = rubrics[0]
+        self.preamble = next(iter(doc.of_kind("preamble")), None)
         self.points = [str(d) for d in range(len(self.rubric.fields["points"]) + 1)]
         self.backend = TransformersBackend(folder, device)
         self.batch_size = batch_size
@@ -91,7 +92,8 @@ class JudgeScorer:
 
         from alignment import judge_prompts
 
-        asks = [judge_prompts.rubric_prompt(self.rubric, _last_user(p), _text(c)) for p, c in zip(prompts, completions)]
+        asks = [judge_prompts.rubric_prompt(self.rubric, _last_user(p), _text(c), self.preamble)
+                for p, c in zip(prompts, completions)]
         scores: list[float] = []
         for i in range(0, len(asks), self.batch_size):
             batch = asks[i:i + self.batch_size]

@@ -59,7 +59,7 @@ def test_malformed_yaml_points_at_its_line():
 def test_unknown_keys_are_named_with_their_line():
     text = GOOD.replace("    negative:", "    colour: blue\n    negative:")
     assert problems_of(text) == ["principles[0].colour (line 9): unknown key (allowed: key, kind, title, text, "
-                                 "weight, tags, enabled, comparison, negative)"]
+                                 "weight, tags, enabled, comparison, statement, negative)"]
 
 
 def test_duplicate_principle_keys_are_refused():
@@ -79,9 +79,16 @@ def test_empty_texts_and_missing_kind_fields_are_refused():
     assert any(p.startswith("principles[0].comparison") and "must not be empty" in p for p in found)
 
 
-@pytest.mark.parametrize("hostile", ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "<!-- x -->", "< a href=x>"])
+@pytest.mark.parametrize("hostile", ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "<!-- x -->", "< a href=x>",
+                                     "<total onmouseover=alert(1)>", "<svg/onload=alert(1)>", "</TEXTAREA>"])
 def test_html_in_any_text_is_refused(hostile):
     assert any("contains HTML" in p for p in problems_of(GOOD.replace("Which response is less helpful?", f"'{hostile}'")))
+
+
+@pytest.mark.parametrize("placeholder", ["Score: <total points>", "<answer> then <reason>", "a < b and c > d"])
+def test_placeholders_that_are_not_html_are_kept_as_written(placeholder):
+    doc = from_yaml(GOOD.replace("Which response is less helpful?", f"'End with {placeholder}'"))
+    assert any(placeholder in str(p.fields) for p in doc.principles)
 
 
 def test_a_rubric_must_say_how_to_end_with_the_score():

@@ -31,14 +31,26 @@ class PrincipleForm(forms.Form):
     enabled = forms.BooleanField(required=False, initial=True)
     critique = forms.CharField(widget=forms.Textarea(attrs=TEXTAREA), required=False)
     revision = forms.CharField(widget=forms.Textarea(attrs=TEXTAREA), required=False)
-    comparison = forms.CharField(widget=forms.Textarea(attrs=TEXTAREA), required=False)
-    negative = forms.CharField(widget=forms.Textarea(attrs=TEXTAREA), required=False, label="Negative definition")
+    comparison = forms.CharField(widget=forms.Textarea(attrs=TEXTAREA), required=False,
+                                 help_text="the question the pairwise judge answers with (A) or (B)")
+    statement = forms.CharField(widget=forms.Textarea(attrs=TEXTAREA), required=False,
+                                help_text="SALMON: the behaviour this principle asks for, shown to an instructable "
+                                          "reward model beside the pair")
+    negative = forms.CharField(widget=forms.Textarea(attrs=TEXTAREA), required=False, label="Negative definition",
+                               help_text="SALMON: the opposite behaviour; for an example sampled as negated, the "
+                                         "reward model sees this and the preference is reversed")
     intro = forms.CharField(widget=forms.Textarea(attrs=TEXTAREA), required=False)
     points = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), required=False, help_text="one point per line")
     instruction = forms.CharField(widget=forms.Textarea(attrs=TEXTAREA), required=False)
     preamble = forms.CharField(widget=forms.Textarea(attrs=TEXTAREA), required=False)
     exemplars = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False,
-                                help_text="YAML list of {prompt, response_a, response_b, answer, reasoning}")
+                                help_text="pairwise worked examples: a YAML list of {prompt, response_a, response_b, "
+                                          "answer, reasoning}")
+    critique_exemplars = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False,
+                                         label="Critique exemplars",
+                                         help_text="SL-CAI worked examples, prepended to every critique and revision "
+                                                   "request: a YAML list of {prompt, response, critique, revision}")
+    YAML_FIELDS = ("exemplars", "critique_exemplars")
 
     KIND_FIELDS = {kind: spec["required"] + spec["optional"] for kind, spec in KINDS.items()}
 
@@ -50,12 +62,12 @@ class PrincipleForm(forms.Form):
             value = d.get(name) or ""
             if name == "points":
                 item[name] = [line.strip() for line in value.splitlines() if line.strip()]
-            elif name == "exemplars":
+            elif name in self.YAML_FIELDS:
                 if value.strip():
                     try:
                         item[name] = load_yaml(value)[1]
                     except yaml.YAMLError as exc:
-                        raise ConstitutionError([f"principle {d['key']!r} exemplars: not valid YAML ({exc})"]) from None
+                        raise ConstitutionError([f"principle {d['key']!r} {name}: not valid YAML ({exc})"]) from None
             elif value:
                 item[name] = value
         return item
@@ -67,7 +79,7 @@ class PrincipleForm(forms.Form):
         for name, value in p.fields.items():
             if name == "points":
                 data[name] = "\n".join(value)
-            elif name == "exemplars":
+            elif name in PrincipleForm.YAML_FIELDS:
                 data[name] = yaml.safe_dump(value, sort_keys=False, allow_unicode=True)
             else:
                 data[name] = value

@@ -79,7 +79,7 @@ def diff_view(request, pk: int):
 
 def _editor_context(constitution, header, formset, error=None):
     return {"c": constitution, "header": header, "formset": formset, "error": error,
-            "kind_fields": PrincipleForm.KIND_FIELDS}
+            "kind_fields": {k: list(v) for k, v in PrincipleForm.KIND_FIELDS.items()}}
 
 
 @role_required("editor")

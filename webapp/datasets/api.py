@@ -6,9 +6,10 @@ from __future__ import annotations
 from django.urls import reverse
 from ninja import Field, Router, Schema
 
+from alignment.errors import UserError
 from webapp.accounts.roles import require
 from webapp.core.lookups import get_or_400, get_or_404
-from webapp.datasets.export import launch_export
+from webapp.datasets.export import launch_export, sampling_runs
 from webapp.datasets.models import Dataset
 from webapp.datasets.selectors import visible_datasets
 from webapp.feedback.judges import given_runs
@@ -30,6 +31,9 @@ class ExportIn(Schema):
     threshold: float = Field(3.0, description="unpaired: a pointwise score at or above this is a good example")
     calibrate: int | None = Field(None, description="a judge's run on given pairs: scale the soft labels its judge "
                                                     "configuration made by the temperatures fitted on it")
+    rounds: str = Field("all", description="sft: SL-CAI's revision of every round (all, as the paper) or only the last")
+    helpful: int | None = Field(None, description="sft: a sampling run on benign prompts whose answers are mixed in")
+    helpful_share: float = Field(0.0, description="sft: the share of the dataset's records that are helpful answers")
 
 
 def _dataset(d: Dataset) -> dict:
@@ -69,7 +73,11 @@ def export(request, body: ExportIn):
     query = {k: str(v) for k, v in body.filter.items()}
     also = [{k: str(v) for k, v in source.items()} for source in body.also]
     calibrate = get_or_400(given_runs(request.user), body.calibrate, "judge run to calibrate with")
+    helpful = get_or_400(sampling_runs(request.user), body.helpful, "sampling run")
+    if body.rounds not in ("all", "last"):
+        raise UserError("rounds must be all or last")
     dataset = launch_export(request.user, body.name, query, body.kind, keep_ties=body.keep_ties, format=body.format,
                             also=also, heldout=body.heldout, seed=body.seed, threshold=body.threshold,
-                            calibrate=calibrate)
+                            calibrate=calibrate, every_round=body.rounds == "all", helpful=helpful,
+                            helpful_share=body.helpful_share)
     return _dataset(Dataset.objects.select_related("job", "created_by").get(pk=dataset.pk))

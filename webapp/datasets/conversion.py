@@ -9,7 +9,7 @@ from alignment import calibration, records
 from webapp.pairs import verdicts
 
 # The columns each pair is read with (no model instances: an export streams millions of rows).
-FIELDS = ("id", "chosen", "rejected", "tie", "soft_label", "margin", "human_verdict", "method", "principles", "negated",
+FIELDS = ("id", "key", "chosen", "rejected", "tie", "soft_label", "margin", "human_verdict", "method", "principles", "negated",
           "constitution_version_id", "job_id", "chosen_score", "rejected_score", "prompt__text")
 UNUSABLE_FLAGS = ("harmful", "both_bad")  # a pair flagged for these has no good response
 
@@ -50,12 +50,24 @@ def preference_record(pair: dict[str, Any], prompt: str, keep_ties: bool) -> tup
         method=pair["method"], principles=pair["principles"], negated=pair["negated"], **_lineage(pair)), "written"
 
 
-def sft_record(pair: dict[str, Any], prompt: str) -> tuple[dict | None, str]:
+def sft_records(pair: dict[str, Any], prompt: str, chain: list[dict] | None,
+                every_round: bool = True) -> list[tuple[dict | None, str]]:
+    """An SL-CAI pair's revisions as SFT records: every round's (as the paper trains on the
+    revisions of all steps), or only the final one; each marked with its round."""
     if pair["method"] != "sl_cai":
-        return None, "dropped_not_sl_cai"
+        return [(None, "dropped_not_sl_cai")]
     if pair["human_verdict"] in ("flag", "mixed", "flip", "tie"):
-        return None, f"dropped_{pair['human_verdict']}"
-    return records.sft_record(prompt, pair["chosen"], **_lineage(pair)), "written"
+        return [(None, f"dropped_{pair['human_verdict']}")]
+    steps = [(c["round"], c["revision"]) for c in chain or []] or [(1, pair["chosen"])]
+    steps[-1] = (steps[-1][0], pair["chosen"])  # the final revision as stored with the pair
+    return [(records.sft_record(prompt, text, round=n, mix="harmless", **_lineage(pair)), "written")
+            for n, text in (steps if every_round else steps[-1:])]
+
+
+def helpful_record(response: dict[str, Any]) -> dict:
+    """The policy's own answer to a benign prompt, mixed into SL-CAI data to keep it helpful."""
+    return records.sft_record(response["prompt__text"], response["text"], round=0, mix="helpful", pair_id=None,
+                              constitution_version=None, run=response["job_id"])
 
 
 def unpaired_records(pair: dict[str, Any], prompt: str, threshold: float,

@@ -9,9 +9,10 @@ webapp/datasets/conversion.py's; the formats and writers are alignment.records'.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from django.conf import settings
@@ -24,13 +25,15 @@ from webapp.core.models import record
 from webapp.datasets import conversion
 from webapp.datasets.models import Dataset
 from webapp.feedback import judges
-from webapp.feedback.models import PreferencePair
+from webapp.feedback.models import PreferencePair, Revision
 from webapp.feedback.selectors import visible_pairs
 from webapp.jobs import services as jobs
 from webapp.jobs.engine import add_artifact
 from webapp.jobs.models import Job
+from webapp.jobs.selectors import visible_jobs
 from webapp.pairs.models import Review
 from webapp.pairs.selectors import PairFilter
+from webapp.prompts.models import Response
 
 CHUNK = 2000
 MAX_SOURCES = 20
@@ -54,11 +57,15 @@ def _clean(query: dict) -> dict:
 
 def launch_export(user, name: str, query: dict, kind: str = "preference", keep_ties: bool = False,
                   format: str = "jsonl", also: list[dict] | None = None, heldout: float = 0.0, seed: int = 0,
-                  threshold: float = 3.0, calibrate: Job | None = None) -> Dataset:
+                  threshold: float = 3.0, calibrate: Job | None = None, every_round: bool = True,
+                  helpful: Job | None = None, helpful_share: float = 0.0) -> Dataset:
     """Export the pairs matching `query` (and each filter in `also`) as one Dataset; with
     `heldout`, that share of the pairs (drawn from the seed) goes to a second, held-out Dataset.
     With `calibrate` (a judge's run on given pairs), the soft labels of the pairs its judge
-    configuration made are scaled by the temperatures fitted on that run, per principle."""
+    configuration made are scaled by the temperatures fitted on that run, per principle.
+    SFT records of SL-CAI take the revision of every round (or only the last), and `helpful`, a
+    sampling run on benign prompts, mixes the policy's own answers in: `helpful_share` of the
+    dataset's records (Constitutional AI mixes helpful samples back in to stay helpful)."""
     name = check_name(name, "the dataset's name")
     if kind not in records.KINDS:
         raise UserError(f"kind must be one of {', '.join(records.KINDS)}")
@@ -77,6 +84,12 @@ def launch_export(user, name: str, query: dict, kind: str = "preference", keep_t
         runs |= set(PairFilter.from_query(source).apply(visible_pairs(user)).values_list("job_id", flat=True).distinct())
     if calibrate is not None and kind != "preference":
         raise UserError("calibrate: only preference pairs carry soft labels to calibrate")
+    if (helpful is not None or helpful_share) and kind != "sft":
+        raise UserError("helpful: only SFT records mix in the policy's own helpful answers")
+    if helpful is not None and not 0 < helpful_share <= 0.9:
+        raise UserError("helpful_share must be above 0 and at most 0.9 (the share of the dataset's records)")
+    if helpful is None and helpful_share:
+        raise UserError("helpful_share needs a sampling run on benign prompts to take the answers from")
     calibration = _calibration(user, calibrate, runs) if calibrate is not None else None
     with transaction.atomic():
         taken = Dataset.objects.filter(name__in=names).values_list("name", flat=True).first()
@@ -85,6 +98,8 @@ def launch_export(user, name: str, query: dict, kind: str = "preference", keep_t
         made = []
         for part, dataset_name in zip(("train", "heldout"), names):
             options = {"sources": sources, "threshold": threshold} | (
+                {"rounds": "all" if every_round else "last"} if kind == "sft" else {}) | (
+                {"helpful": {"run": helpful.pk, "share": helpful_share}} if helpful is not None else {}) | (
                 {"split": {"part": part, "heldout": heldout, "seed": seed}} if heldout else {}) | (
                 {"calibration": calibration} if calibration else {})
             made.append(Dataset.objects.create(name=dataset_name, kind=kind, filter=sources[0], keep_ties=keep_ties,
@@ -97,6 +112,11 @@ def launch_export(user, name: str, query: dict, kind: str = "preference", keep_t
             dataset.save(update_fields=["job"])
             record(user, "export_dataset", dataset, name=dataset.name, kind=kind, format=format, sources=sources)
     return made[0]
+
+
+def sampling_runs(user):
+    """Finished sampling runs this user may see: where a helpful mix takes its answers."""
+    return visible_jobs(user).filter(kind="sample", status=Job.Status.SUCCEEDED)
 
 
 def _calibration(user, run: Job, runs: set[int]) -> dict:
@@ -132,24 +152,61 @@ def outcomes(dataset: Dataset, user) -> Iterator[tuple[dict | None, str]]:
     options = dataset.options or {}
     split, threshold = options.get("split"), float(options.get("threshold", 3.0))
     calibration = options.get("calibration")
+    every_round = options.get("rounds", "all") == "all"
     seen: set[int] = set()
+    harmless = 0
     for source in options.get("sources") or [dataset.filter]:
         qs = PairFilter.from_query(source).apply(base)
         flags = dict(Review.objects.filter(pair__in=qs.filter(human_verdict="flag").values("pk"), verdict="flag")
                      .values_list("pair_id", "reason")) if dataset.kind == "unpaired" else {}
-        for row in qs.order_by("id").values(*conversion.FIELDS).iterator(chunk_size=CHUNK):
-            if row["id"] in seen or (split and not in_part(row["id"], split)):
-                continue
-            seen.add(row["id"])
-            prompt = row.pop("prompt__text")
-            if calibration and row["job_id"] in calibration["runs"]:
-                conversion.calibrate(row, calibration["temperatures"])
-            if dataset.kind == "preference":
-                yield conversion.preference_record(row, prompt, dataset.keep_ties)
-            elif dataset.kind == "sft":
-                yield conversion.sft_record(row, prompt)
-            else:
-                yield from conversion.unpaired_records(row, prompt, threshold, flags.get(row["id"], ""))
+        for chunk in _chunks(qs.order_by("id").values(*conversion.FIELDS).iterator(chunk_size=CHUNK)):
+            chains = _chains(chunk) if dataset.kind == "sft" else {}
+            for row in chunk:
+                if row["id"] in seen or (split and not in_part(row["id"], split)):
+                    continue
+                seen.add(row["id"])
+                prompt = row.pop("prompt__text")
+                if calibration and row["job_id"] in calibration["runs"]:
+                    conversion.calibrate(row, calibration["temperatures"])
+                if dataset.kind == "preference":
+                    yield conversion.preference_record(row, prompt, dataset.keep_ties)
+                elif dataset.kind == "sft":
+                    for out in conversion.sft_records(row, prompt, chains.get((row["job_id"], row["key"])), every_round):
+                        harmless += out[0] is not None
+                        yield out
+                else:
+                    yield from conversion.unpaired_records(row, prompt, threshold, flags.get(row["id"], ""))
+    if options.get("helpful"):
+        yield from _helpful(options["helpful"], harmless)
+
+
+def _chunks(rows: Iterable[dict]) -> Iterator[list[dict]]:
+    it = iter(rows)
+    while chunk := list(itertools.islice(it, CHUNK)):
+        yield chunk
+
+
+def _chains(rows: list[dict]) -> dict[tuple[int, str], list[dict]]:
+    """The critique/revision chains of a chunk of SL-CAI pairs, by (run, key)."""
+    wanted = {(r["job_id"], r["key"]) for r in rows if r["method"] == "sl_cai"}
+    if not wanted:
+        return {}
+    found = Revision.objects.filter(job_id__in={j for j, _ in wanted}, key__in={k for _, k in wanted})
+    return {(j, k): chain for j, k, chain in found.values_list("job_id", "key", "chain") if (j, k) in wanted}
+
+
+def _helpful(helpful: dict, harmless: int) -> Iterator[tuple[dict | None, str]]:
+    """As many of the sampling run's answers as make them `share` of all records, in id order;
+    fewer when the run has fewer (the counts say so)."""
+    share = helpful["share"]
+    wanted = round(harmless * share / (1 - share))
+    rows = Response.objects.filter(job_id=helpful["run"]).order_by("id").values("text", "prompt__text", "job_id")
+    got = 0
+    for response in rows[:wanted].iterator(chunk_size=CHUNK):
+        got += 1
+        yield conversion.helpful_record(dict(response)), "helpful"
+    if got < wanted:
+        yield None, f"helpful_short_by_{wanted - got}"
 
 
 def write(dataset: Dataset, user, on_progress=lambda n: None) -> Dataset:
@@ -160,19 +217,23 @@ def write(dataset: Dataset, user, on_progress=lambda n: None) -> Dataset:
     partial = target.with_name(target.name + ".partial")
     counts: Counter[str] = Counter()
     runs: set[int] = set()
+    rows = 0
 
     def written() -> Iterator[dict]:
+        nonlocal rows
         for n, (row, outcome) in enumerate(outcomes(dataset, user), start=1):
             counts[outcome] += 1
             if row is not None:
-                runs.add(row["run"])
+                rows += 1
+                if row["pair_id"] is not None:  # a helpful answer comes from a sampling run, not a version
+                    runs.add(row["run"])
                 yield row
             if n % CHUNK == 0:
                 on_progress(n)
 
     sha256, _ = records.write_dataset(written(), partial, dataset.format, dataset.kind)
     os.replace(partial, target)
-    Dataset.objects.filter(pk=dataset.pk).update(rows=counts["written"], counts=dict(counts), sha256=sha256,
+    Dataset.objects.filter(pk=dataset.pk).update(rows=rows, counts=dict(counts), sha256=sha256,
                                                  size_bytes=target.stat().st_size)
     if dataset.job is not None:
         add_artifact(dataset.job.pk, f"dataset {dataset.pk}", target)

@@ -13,7 +13,7 @@ from webapp.accounts.roles import role_required
 from webapp.constitutions.visibility import visible_versions
 from webapp.core.forms import chosen
 from webapp.core.lookups import get_or_400
-from webapp.datasets.export import dataset_path, launch_export
+from webapp.datasets.export import dataset_path, launch_export, sampling_runs
 from webapp.datasets.selectors import visible_datasets
 from webapp.feedback.forms import FeedbackForm
 from webapp.feedback.judges import given_runs, recommended_initial
@@ -24,20 +24,23 @@ from webapp.feedback.services import launch_feedback
 @role_required("operator")
 def export_pairs(request):
     options = ("csrfmiddlewaretoken", "name", "kind", "keep_ties", "format", "also_run", "heldout", "seed", "threshold",
-               "calibrate")
+               "calibrate", "rounds", "helpful_run", "helpful_share")
     query = {k: v for k, v in request.POST.items() if k not in options}
     also = [{"run": run} for run in request.POST.getlist("also_run") if run]
     try:
-        heldout = float(request.POST.get("heldout") or 0)
+        heldout, helpful_share = float(request.POST.get("heldout") or 0), float(request.POST.get("helpful_share") or 0)
         seed, threshold = int(request.POST.get("seed") or 0), float(request.POST.get("threshold") or 3)
     except ValueError:
-        messages.error(request, "Export refused: heldout, seed and threshold must be numbers")
+        messages.error(request, "Export refused: heldout, helpful share, seed and threshold must be numbers")
         return redirect("/pairs/?" + urlencode({k: v for k, v in query.items() if v}))
     try:
         calibrate = get_or_400(given_runs(request.user), request.POST.get("calibrate") or None, "judge run to calibrate with")
+        helpful = get_or_400(sampling_runs(request.user), request.POST.get("helpful_run") or None, "sampling run")
         dataset = launch_export(request.user, request.POST.get("name", ""), query, request.POST.get("kind", "preference"),
                                 keep_ties=request.POST.get("keep_ties") == "on", format=request.POST.get("format", "jsonl"),
-                                also=also, heldout=heldout, seed=seed, threshold=threshold, calibrate=calibrate)
+                                also=also, heldout=heldout, seed=seed, threshold=threshold, calibrate=calibrate,
+                                every_round=request.POST.get("rounds", "all") != "last", helpful=helpful,
+                                helpful_share=helpful_share)
     except UserError as exc:
         messages.error(request, f"Export refused: {exc}")
         return redirect("/pairs/?" + urlencode({k: v for k, v in query.items() if v}))

@@ -10,6 +10,7 @@ from webapp.feedback.judges import given_runs
 from webapp.feedback.models import IMPORTED, METHODS, PreferencePair
 from webapp.feedback.selectors import visible_pairs
 from webapp.feedback.services import pair_sources
+from webapp.jobs.selectors import visible_jobs
 from webapp.pairs import selectors
 from webapp.pairs.agreement import agreement_report, imported_run, imported_runs
 from webapp.pairs.charts import chart_data
@@ -36,7 +37,8 @@ def pair_list(request):
     return render(request, "pairs/list.html", {
         "f": f, **page, "query": _query_without(request, "after"), "methods": METHODS + IMPORTED, "sorts": selectors.SORTS,
         "first_page": not request.GET.get("after"), "runs": pair_sources(request.user)[:100],
-        "judge_runs": given_runs(request.user)[:50]})
+        "judge_runs": given_runs(request.user)[:50],
+        "sampling_runs": visible_jobs(request.user).filter(kind="sample", status="succeeded").order_by("-id")[:50]})
 
 
 def _detail_context(request, pair: PreferencePair, f: selectors.PairFilter) -> dict:

@@ -43,6 +43,9 @@ class SelfRewardIn(Schema):
     limit: int | None = None
     heldout_from: int | None = Field(None, description="an imported human set (or run): the pairs each iteration's "
                                                        "judge is scored on")
+    eft_from: int | None = Field(None, description="human-ranked pairs for the EFT stage: the loop starts from M0")
+    harmful_set: int | None = Field(None, description="prompts each new model's refusal rate is measured on")
+    benign_set: int | None = Field(None, description="prompts each new model's over-refusal is measured on")
     config: config_schema(SelfRewardConfig) = Field(default_factory=dict)  # type: ignore[valid-type]
 
 
@@ -103,8 +106,12 @@ def launch_loop(request, body: SelfRewardIn):
     require(request.user, "operator")
     found = _inputs(request, body)
     heldout = get_or_400(pair_sources(request.user), body.heldout_from, "held-out set")
+    eft = get_or_400(pair_sources(request.user), body.eft_from, "EFT set")
+    harmful = get_or_400(PromptSet.objects.all(), body.harmful_set, "prompt set")
+    benign = get_or_400(PromptSet.objects.all(), body.benign_set, "prompt set")
     job = services.launch_self_rewarding(request.user, body.name, choices_of(body.config), found["prompt_set"],
-                                         found["constitution_version"], body.limit, heldout_from=heldout)
+                                         found["constitution_version"], body.limit, heldout_from=heldout,
+                                         eft_from=eft, harmful_set=harmful, benign_set=benign)
     return 201, {"job": job.pk, "config": job.config}
 
 

@@ -13,5 +13,5 @@ class TrainingConfig(AppConfig):
 
         register_kind("train", "Training run", panels.RUN)
         register_kind("evaluate", "Evaluation", panels.EVALUATION)
-        register_kind("self_reward", "Self-Rewarding loop")
+        register_kind("self_reward", "Self-Rewarding loop", panels.LOOP)
         REGISTRIES[:] = [ModelRegistry()]

@@ -79,8 +79,19 @@ class SelfRewardForm(forms.Form):
                                 help_text="pairs with a human preference: each iteration's judge is scored on how "
                                           "often it prefers the labelled response (the paper's judge accuracy)")
 
+    eft_from = SourceChoice(queryset=Job.objects.none(), required=False, label="EFT: human-ranked set",
+                            help_text="start from M0: the model judges these pairs, the judgments that order them as "
+                                      "people did become LLM-as-a-Judge training data, and SFT on them with the "
+                                      "preferred answers as instruction data makes M1 (the paper's EFT + IFT); empty: "
+                                      "the model is M1")
+    harmful_set = forms.ModelChoiceField(queryset=PromptSet.objects.all(), required=False, label="Behaviour: harmful",
+                                         help_text="each new model's refusal rate on these prompts, without a judge")
+    benign_set = forms.ModelChoiceField(queryset=PromptSet.objects.all(), required=False, label="Behaviour: benign",
+                                        help_text="each new model's over-refusal on these prompts")
+
     def __init__(self, *args, versions=None, sources=None, **kwargs):
         super().__init__(*args, **kwargs)
         add_config_fields(self, SelfRewardConfig)
         _versions(self, versions)
-        self.fields["heldout_from"].queryset = sources if sources is not None else Job.objects.none()
+        for name in ("heldout_from", "eft_from"):
+            self.fields[name].queryset = sources if sources is not None else Job.objects.none()

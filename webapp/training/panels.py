@@ -15,5 +15,12 @@ def _evaluation(request, job) -> dict | None:
     return {"evaluation": evaluation} if evaluation else None
 
 
+def _loop(request, job) -> dict:
+    """A Self-Rewarding loop's iterations, from the models registered as they arrived."""
+    models = sorted(TrainedModel.objects.filter(job=job), key=lambda m: m.metrics.get("iteration", 0))
+    return {"iterations": models}
+
+
 RUN = Panel("run", "training/_run_panel.html", _run, top=True)
+LOOP = Panel("loop", "training/_loop_panel.html", _loop, partial="training/_loop_rows.html", top=True)
 EVALUATION = Panel("evaluation", "training/_evaluation_panel.html", _evaluation)

@@ -141,10 +141,12 @@ def register_iteration(job: Job, event: dict) -> TrainedModel:
         shutil.copytree(event["model"], staging)
         staging.rename(target)
     model, _ = TrainedModel.objects.update_or_create(name=name, defaults={
-        "kind": "policy", "method": "dpo", "base_model": event["judge"], "config": cfg, "path": str(target),
+        "kind": "policy", "method": "sft" if event["iteration"] == 0 else "dpo", "base_model": event["judge"],
+        "config": cfg, "path": str(target),
         "constitution_version_id": cfg.get("constitution_version"), "job": job, "created_by": job.created_by,
         "metrics": {"iteration": event["iteration"], "pairs": event["pairs"], "judge_accuracy": event["judge_accuracy"],
-                    "global_step": event["dpo_steps"], "train_loss": event["dpo_loss"], "dataset": event["dataset"]}})
+                    "global_step": event["dpo_steps"], "train_loss": event["dpo_loss"], "dataset": event["dataset"],
+                    **{k: event[k] for k in ("score_spread", "eft", "behaviour") if event.get(k) is not None}}})
     add_artifact(job.pk, f"model {name}", target)
     record(job.created_by, "register_model", model, name=name, job=job.pk, iteration=event["iteration"])
     return model
@@ -159,14 +161,18 @@ class LoopIngest:
     def __call__(self, event: dict) -> None:
         if event["event"] == "iteration":
             model = register_iteration(self.job, event)
-            self.iterations.append({k: event[k] for k in ("iteration", "pairs", "judge_accuracy", "dpo_loss")}
+            self.iterations.append({k: event.get(k) for k in ("iteration", "prompts", "pairs", "score_spread",
+                                                               "judge_accuracy", "dpo_loss", "eft", "behaviour")}
                                    | {"model": model.name})
 
 
 def launch_self_rewarding(user, name: str, choices: dict, prompt_set, version, limit: int | None = None,
-                          heldout_from: Job | None = None) -> Job:
+                          heldout_from: Job | None = None, eft_from: Job | None = None, harmful_set=None,
+                          benign_set=None) -> Job:
     """The loop; `heldout_from` (an imported human set or a run) gives the pairs each iteration's
-    judge is scored on (how often it prefers the labelled response)."""
+    judge is scored on (how often it prefers the labelled response); `eft_from`, the human-ranked
+    pairs of the EFT stage (the loop then starts from M0); `harmful_set` and `benign_set`, the
+    prompts each new model's behaviour is measured on without a judge."""
     from alignment.selfreward import SelfRewardConfig
 
     name = check_name(name)
@@ -180,16 +186,24 @@ def launch_self_rewarding(user, name: str, choices: dict, prompt_set, version, l
     if not prompt_set.prompts.exists():
         raise UserError(f"prompt set {prompt_set.name!r} has no prompts")
     model = check_model(user, config.model)
-    names = [f"{name}-m{t + 1}" for t in range(1, config.iterations + 1)]
+    if config.prompt_model:
+        check_model(user, config.prompt_model)
+    if (harmful_set is None) != (benign_set is None):
+        raise UserError("behaviour: choose both the harmful and the benign prompt set, or neither")
+    names = [f"{name}-m{t + 1}" for t in range(0 if eft_from else 1, config.iterations + 1)]
     if TrainedModel.objects.filter(name__in=names).exists() or any((Path(settings.MODELS_DIR) / n).exists() for n in names):
         raise UserError(f"models named {names[0]}… already exist: choose another name")
     derived = lineage(model)
     held: dict = {}
-    if heldout_from is not None:
-        if not pair_sources(user).filter(pk=heldout_from.pk).exists():
-            raise UserError(f"held-out set: run {heldout_from.pk} is not a finished run or imported set you may see")
-        held = {"heldout_from": heldout_from.pk, "heldout_name": heldout_from.config.get("name") or f"run {heldout_from.pk}"}
-        derived |= versions_of(heldout_from)
+    for key, source in (("heldout", heldout_from), ("eft", eft_from)):
+        if source is None:
+            continue
+        if not pair_sources(user).filter(pk=source.pk).exists():
+            raise UserError(f"{key} set: run {source.pk} is not a finished run or imported set you may see")
+        held |= {f"{key}_from": source.pk, f"{key}_name": source.config.get("name") or f"run {source.pk}"}
+        derived |= versions_of(source)
+    if harmful_set is not None:
+        held |= {"harmful_set": harmful_set.pk, "benign_set": benign_set.pk}
     snapshot = config.choices() | {"name": name, "prompt_set": prompt_set.pk, "limit": limit,
                                    "constitution_version": version.pk} | held
     return jobs.launch("self_reward", snapshot, user, constitution_version=version, derived_from=derived)

@@ -104,12 +104,17 @@ def leaderboard(request):
 
 @role_required("operator")
 def new_self_rewarding(request):
+    preset = behaviour_preset()
     form = SelfRewardForm(request.POST or None, versions=_versions(request), sources=pair_sources(request.user),
-                          initial={"heldout_from": _shipped_test_part(request.user)})
+                          initial={"heldout_from": _shipped_test_part(request.user),
+                                   "harmful_set": preset["prompt_set"], "benign_set": preset["benign_set"]})
     return _launch_page(request, form, "training/selfreward.html",
                         lambda data: launch_self_rewarding(request.user, data["name"], chosen(SelfRewardConfig, data),
                                                            data["prompt_set"], data["constitution_version"],
-                                                           data.get("limit"), heldout_from=data.get("heldout_from")),
+                                                           data.get("limit"), heldout_from=data.get("heldout_from"),
+                                                           eft_from=data.get("eft_from"),
+                                                           harmful_set=data.get("harmful_set"),
+                                                           benign_set=data.get("benign_set")),
                         "Self-Rewarding loop")
 
 

@@ -79,8 +79,45 @@ def test_sl_cai_revises_under_sampled_principles_and_outputs_sft_records_and_pai
     keys = {p.key for p in from_yaml(Path(CRITIQUE).read_bytes()).principles}
     for r in out:
         assert [c["round"] for c in r["chain"]] == [1, 2] and all(c["principle"] in keys for c in r["chain"])
-        assert r["sft"] == {"prompt": r["prompt"], "completion": r["revision"]}
+        assert r["sft"] == [{"prompt": r["prompt"], "completion": c["revision"], "round": c["round"]} for c in r["chain"]]
+        assert r["sft"][-1]["completion"] == r["revision"]
         assert r["pair"]["chosen"] == r["revision"] and r["pair"]["rejected"] == r["original"]
+
+
+class Spy:
+    """The real backend, recording every request it is sent."""
+
+    def __init__(self, real) -> None:
+        self.real, self.sent = real, []
+
+    def generate(self, prompts, n, params):
+        self.sent += prompts
+        return self.real.generate(prompts, n, params)
+
+    def __getattr__(self, name):
+        return getattr(self.real, name)
+
+
+def test_sl_cai_sends_the_worked_examples_ahead_of_every_critique_and_revision(backend):
+    spy = Spy(backend)
+    config = FeedbackConfig(max_new_tokens=8, batch_size=4, method="sl_cai", constitution=CRITIQUE, rounds=1)
+    list(run(config, PROMPTS, backends=lambda name: spy))
+    examples = from_yaml(Path(CRITIQUE).read_bytes()).of_kind("preamble")[0].fields["critique_exemplars"]
+    requests = [s for s in spy.sent if "Critique request:" in s]
+    assert len(requests) == 4  # a critique and a revision for each of 2 prompts
+    for request in requests:
+        assert request.startswith("Below are conversations") and request.count("Revision: ") >= len(examples)
+        assert all(ex["critique"] in request and ex["revision"] in request for ex in examples)
+
+
+def test_the_rubric_constitutions_preamble_is_sent_to_the_judge(backend):
+    spy = Spy(backend)
+    preamble = from_yaml(Path(RUBRIC).read_bytes()).of_kind("preamble")[0].fields["preamble"]
+    config = FeedbackConfig(max_new_tokens=8, batch_size=4, method="self_rewarding", constitution=RUBRIC, n=2,
+                            judgments_per_response=1, judge_max_new_tokens=8)
+    list(run(config, PROMPTS, backends=lambda name: spy))
+    judged = [s for s in spy.sent if "Score: <total points>" in s]
+    assert len(judged) == 4 and all(s.startswith(preamble) for s in judged)
 
 
 @pytest.mark.parametrize("fields, message", [

@@ -92,6 +92,18 @@ def test_the_yaml_editor_shows_line_numbered_errors_and_saves_nothing(client_as,
 
 
 @pytest.mark.django_db
+def test_the_papers_score_placeholder_is_accepted_and_shown_as_text(client_as, constitution):
+    placeholder = YAML.replace("Which response is more honest?", "'Which is more honest? End with Score: <total points>'")
+    client = client_as("editor")
+    client.post(f"/constitutions/{constitution.pk}/yaml/", {"yaml": placeholder, "base_version": constitution.head_id})
+    assert constitution.versions.count() == 2
+    for url in (f"/constitutions/{constitution.pk}/", f"/constitutions/{constitution.pk}/edit/",
+                f"/constitutions/{constitution.pk}/v2/preview/?method=rl_cai&principle=honest"):
+        body = client.get(url).content.decode()
+        assert "Score: &lt;total points&gt;" in body and "<total points>" not in body, url
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("content, message", [
     (b"name: [unclosed\n", "YAML line"),
     (b"\xff\xfe\x00", "not UTF-8"),

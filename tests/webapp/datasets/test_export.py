@@ -73,8 +73,58 @@ def test_sft_exports_take_sl_cai_revisions_only(make_pair, make_user):
     dataset = write(launch_export(operator, "sft", {}, kind="sft"), operator)
     assert lines(dataset) == [{"prompt": [{"role": "user", "content": "A prompt?"}],
                                "completion": [{"role": "assistant", "content": "The revised answer."}],
+                               "round": 1, "mix": "harmless",
                                "pair_id": revision.pk, "constitution_version": revision.constitution_version_id,
                                "run": revision.job_id}]
+
+
+def sl_cai_pair(make_pair, n: int):
+    """An SL-CAI pair whose chain revised the answer in three rounds."""
+    from webapp.feedback.models import Revision
+
+    pair = make_pair(method="sl_cai", chosen=f"Round 3 of {n}.", rejected=f"Original {n}.")
+    Revision.objects.create(job=pair.job, prompt=pair.prompt, key=pair.key, constitution_version=pair.constitution_version,
+                            original=pair.rejected, revision=pair.chosen,
+                            chain=[{"round": r, "principle": "harm", "critique": "c", "revision": f"Round {r} of {n}."}
+                                   for r in (1, 2, 3)])
+    return pair
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("rounds, expected", [("all", [1, 2, 3]), ("last", [3])])
+def test_sft_exports_take_every_revision_round_marked_with_its_round(make_pair, make_user, rounds, expected):
+    operator = make_user("operator")
+    sl_cai_pair(make_pair, 1)
+    dataset = write(launch_export(operator, f"rounds {rounds}", {}, kind="sft", every_round=rounds == "all"), operator)
+    got = [(r["round"], r["completion"][0]["content"]) for r in lines(dataset)]
+    assert got == [(n, f"Round {n} of 1.") for n in expected]
+
+
+@pytest.mark.django_db
+def test_a_helpful_mix_adds_the_policys_own_answers_in_the_chosen_proportion(client_as, make_pair, make_user):
+    from webapp.prompts.models import Prompt, PromptSet, Response
+
+    for n in range(4):
+        sl_cai_pair(make_pair, n)  # 4 pairs x 3 rounds = 12 harmless records
+    sampling = Job.objects.create(kind="sample", status="succeeded", config={"model": "smollm2-135m-instruct"})
+    benign = PromptSet.objects.create(name="benign")
+    for n in range(10):
+        prompt = Prompt.objects.create(prompt_set=benign, key=f"b{n}", text=f"Benign {n}?")
+        Response.objects.create(job=sampling, prompt=prompt, sample_index=0, text=f"Helpful {n}.", model="m",
+                                temperature=0.7, top_p=0.9, max_new_tokens=8, seed=0, finish_reason="stop",
+                                completion_tokens=2)
+    client = client_as("operator")
+    client.post("/pairs/export/", {"name": "mixed", "kind": "sft", "rounds": "all", "helpful_run": sampling.pk,
+                                   "helpful_share": "0.25", "method": "sl_cai"})
+    dataset = write(Dataset.objects.get(name="mixed"), None)
+    mixes = [r["mix"] for r in lines(dataset)]
+    assert mixes.count("harmless") == 12 and mixes.count("helpful") == 4  # 4 / 16 = 0.25
+    assert [r["completion"][0]["content"] for r in lines(dataset) if r["mix"] == "helpful"] == [
+        f"Helpful {n}." for n in range(4)]
+    assert "0.25 of the records are the policy's own answers" in client.get(f"/pairs/datasets/{dataset.pk}/").content.decode()
+    body = client.post("/pairs/export/", {"name": "not sft", "kind": "preference", "helpful_run": sampling.pk,
+                                          "helpful_share": "0.25"}, follow=True).content.decode()
+    assert "only SFT records mix in" in body and not Dataset.objects.filter(name="not sft").exists()
 
 
 @pytest.mark.django_db

@@ -29,6 +29,14 @@ def test_a_loop_that_cannot_run_is_refused_before_a_job_exists(client_as, rubric
     assert not Job.objects.filter(kind="self_reward").exists()
 
 
+def test_behaviour_needs_both_prompt_sets_and_a_prompt_model_must_exist(client_as, rubric, small_set):
+    client = client_as("operator")
+    body = client.post("/training/self-rewarding/", loop_form(rubric, small_set, harmful_set=str(small_set.pk))).content
+    assert "choose both the harmful and the benign prompt set" in body.decode()
+    body = client.post("/training/self-rewarding/", loop_form(rubric, small_set, prompt_model="no-such-writer")).content
+    assert "not found" in body.decode() and not Job.objects.filter(kind="self_reward").exists()
+
+
 def test_a_constitution_without_a_rubric_is_refused(client_as, small_set, pair_run):
     response = client_as("operator").post("/training/self-rewarding/", loop_form(pair_run["version"], small_set))
     assert "has no rubric principle" in response.content.decode()
@@ -36,7 +44,7 @@ def test_a_constitution_without_a_rubric_is_refused(client_as, small_set, pair_r
 
 @pytest.mark.django_db(transaction=True)
 def test_an_iteration_on_a_worker_registers_m2_with_its_pairs_and_dpo_metrics(worker, rubric, small_set, make_user,
-                                                                              model_name):
+                                                                              model_name, client_as):
     name = model_name("loop")
     model_name(f"{name}-m2")  # cleaned up afterwards too
     job = launch_self_rewarding(make_user("operator"), name, {
@@ -50,4 +58,7 @@ def test_an_iteration_on_a_worker_registers_m2_with_its_pairs_and_dpo_metrics(wo
     assert m2.metrics["iteration"] == 1 and m2.metrics["pairs"] >= 1 and Path(m2.path, "model.safetensors").is_file()
     assert job.result["iterations"][0]["model"] == m2.name
     names = set(JobMetric.objects.filter(job=job).values_list("name", flat=True))
-    assert {"loss", "rewards/margins", "loop/pairs"} <= names
+    assert {"loss", "rewards/margins", "loop/pairs", "loop/score_spread"} <= names
+    page = client_as("operator").get(f"/jobs/{job.pk}/").content.decode()
+    row = page[page.index('id="loop-rows"'):]
+    assert "iteration 1" in row and m2.name in row and str(m2.metrics["score_spread"]) in row

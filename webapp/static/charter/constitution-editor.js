@@ -6,10 +6,7 @@
   const list = document.getElementById("principles");
   const total = document.getElementById("id_p-TOTAL_FORMS");
   const csrf = document.querySelector("[name=csrfmiddlewaretoken]").value;
-  const kindFields = {
-    critique_revision: ["critique", "revision"], comparison: ["comparison", "negative"],
-    rubric: ["intro", "points", "instruction"], preamble: ["preamble", "exemplars"],
-  };
+  const kindFields = JSON.parse(document.getElementById("kind-fields").textContent);  // alignment.constitution.KINDS
 
   function showKind(card) {
     const kind = card.querySelector("select[name$='-kind']").value;
