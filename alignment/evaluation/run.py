@@ -26,7 +26,10 @@ def summarize(config: EvalConfig, items: list[dict]) -> dict:
         summary = win_rate([i["outcome"] for i in items])
         points = [{"win": 1.0, "tie": 0.5, "loss": 0.0}[i["outcome"]] for i in items]
         diffs = [len(i["model_response"]) - len(i["baseline_response"]) for i in items]
-        return summary | {"length_controlled_win_rate": length_controlled_win_rate(points, diffs)}
+        # A prompt both models answered with the same text is a tie that says nothing about training.
+        identical = sum(i["model_response"].strip() == i["baseline_response"].strip() for i in items)
+        return summary | {"length_controlled_win_rate": length_controlled_win_rate(points, diffs),
+                          "identical_answers": identical}
     if config.kind == "behaviour":
         return behaviour.summarize(items)
     if config.kind == "controllability":

@@ -31,6 +31,7 @@ class PairwiseConfig:
     method: str = field(default="rl_cai", metadata={"help": "rl_cai (average over k principles) or salmon (a record per "
                                                            "principle)"})
     principles_per_pair: int = field(default=1, metadata={"help": "k principles sampled per pair"})
+    principles: str = field(default="", metadata={"help": "comma-separated keys to sample from (blank: every one)"})
     chain_of_thought: bool = field(default=False, metadata={"help": "reason first; labels clamped to [0.4, 0.6]"})
     cot_max_new_tokens: int = field(default=128, metadata={"help": "length of the reasoning"})
     batch_size: int = field(default=8, metadata={"help": "judge prompts per forward pass"})
@@ -42,6 +43,12 @@ class PairwiseConfig:
         principles = constitution.of_kind("comparison")
         if not principles:
             raise UserError(f"{constitution.name!r} has no enabled comparison principle; pairwise judging needs one")
+        wanted = [k.strip() for k in self.principles.split(",") if k.strip()]
+        unknown = sorted(set(wanted) - {p.key for p in principles})
+        if unknown:
+            raise UserError(f"principles: {', '.join(unknown)} not among the enabled comparison principles "
+                            f"({', '.join(p.key for p in principles)})")
+        principles = [p for p in principles if not wanted or p.key in wanted]
         if not 1 <= self.principles_per_pair <= len(principles):
             raise UserError(f"principles_per_pair must be between 1 and {len(principles)}")
         return principles

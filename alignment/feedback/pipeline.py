@@ -42,6 +42,8 @@ class FeedbackConfig(Config):
     batch_size: int = choice(8, "prompts per forward pass", min=1, max=512)
     principles_per_pair: int = choice(1, "pairwise: k principles sampled per pair; RL-CAI averages their labels, "
                                          "SALMON writes a record per principle", min=1, max=100)
+    principles: str = choice("", "pairwise: the comparison principles to sample from, comma-separated keys (blank: "
+                                 "every enabled one; e.g. harmlessness for red-team prompts)", max_length=2000)
     chain_of_thought: bool = choice(False, "pairwise: the judge reasons first and its label is clamped to [0.4, 0.6] "
                                            "(Constitutional AI's chain-of-thought feedback)")
     cot_max_new_tokens: int = choice(128, "pairwise: length of the judge's reasoning", min=1, max=4096)
@@ -117,7 +119,7 @@ class FeedbackConfig(Config):
 
     def stage_config(self):
         if self.method in ("rl_cai", "salmon"):
-            return pairwise.PairwiseConfig(self.method, self.principles_per_pair, self.chain_of_thought,
+            return pairwise.PairwiseConfig(self.method, self.principles_per_pair, self.principles, self.chain_of_thought,
                                            self.cot_max_new_tokens, self.batch_size, self.seed)
         if self.method == "self_rewarding":
             return pointwise.PointwiseConfig(self.judgments_per_response, 0.7, 0.9, self.judge_max_new_tokens,

@@ -25,6 +25,15 @@ def test_win_rate_counts_a_tie_as_half_a_win():
     assert 0 <= result["win_rate"]["low"] <= 0.625 <= result["win_rate"]["high"] <= 1
 
 
+def test_a_win_rate_counts_the_answers_identical_to_the_baselines():
+    from alignment.evaluation.config import EvalConfig
+    from alignment.evaluation.run import summarize
+
+    items = [{"outcome": "tie", "model_response": "Same.", "baseline_response": "Same. "},
+             {"outcome": "win", "model_response": "Better.", "baseline_response": "Worse."}]
+    assert summarize(EvalConfig(kind="win_rate"), items)["identical_answers"] == 1
+
+
 def test_the_interval_is_empty_for_one_item_and_tight_for_constant_data():
     assert mean_with_ci([1.0]).as_dict() == {"value": 1.0, "low": None, "high": None, "n": 1}
     assert mean_with_ci([1.0] * 20).as_dict() == {"value": 1.0, "low": 1.0, "high": 1.0, "n": 20}

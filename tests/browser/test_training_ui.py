@@ -30,6 +30,8 @@ def test_an_operator_launches_a_training_run_and_watches_it_finish(login, live_s
     panels = page.locator("#metrics-chart text[class^=y][class$=title]").count()  # plotly: ytitle, y2title, ...
     expect(page.locator("#metrics-chart .ytitle")).to_have_text("loss")  # the method's own metric leads
     expect(page.locator(f"#metrics-chart .y{panels}title")).to_have_text("memory_mb")  # bookkeeping comes last
+    expect(page.locator("#metric-numbers")).to_contain_text("total_flos = ")  # reported once: a number, not a plot
+    assert "total_flos" not in page.locator("#metrics-chart").inner_text()
     expect(page.locator("#trained-model-name")).to_have_text(name)
     job = Job.objects.get(kind="train")
     page.click("nav >> text=Training")

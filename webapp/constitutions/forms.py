@@ -22,15 +22,22 @@ class HeaderForm(forms.Form):
 
 
 class PrincipleForm(forms.Form):
-    key = forms.CharField(max_length=64)
-    kind = forms.ChoiceField(choices=[(k, k.replace("_", " ")) for k in KINDS])
+    key = forms.CharField(max_length=64, help_text="stable id (a-z, 0-9, -): pairs, judgments and reward-model data "
+                                                  "refer to the principle by it across versions")
+    kind = forms.ChoiceField(choices=[(k, k.replace("_", " ")) for k in KINDS],
+                             help_text="critique revision: SL-CAI · comparison: RL-CAI and SALMON judges · rubric: "
+                                       "Self-Rewarding's judge · preamble: the head of every judge or critic request")
     title = forms.CharField(max_length=200)
     text = forms.CharField(widget=forms.Textarea(attrs={**TEXTAREA, "data-markdown": "1"}), label="Text (Markdown)")
-    weight = forms.FloatField(initial=1.0)
+    weight = forms.FloatField(initial=1.0, help_text="relative: SALMON's instructable reward-model data samples "
+                                                     "principles in proportion to their weight")
     tags = forms.CharField(required=False, help_text="comma-separated")
-    enabled = forms.BooleanField(required=False, initial=True)
-    critique = forms.CharField(widget=forms.Textarea(attrs=TEXTAREA), required=False)
-    revision = forms.CharField(widget=forms.Textarea(attrs=TEXTAREA), required=False)
+    enabled = forms.BooleanField(required=False, initial=True, help_text="a disabled principle stays in the "
+                                                                         "version but no judge or critic uses it")
+    critique = forms.CharField(widget=forms.Textarea(attrs=TEXTAREA), required=False,
+                               help_text="SL-CAI: how the model is asked to criticise its own last answer")
+    revision = forms.CharField(widget=forms.Textarea(attrs=TEXTAREA), required=False,
+                               help_text="SL-CAI: how it is asked to rewrite that answer given the critique")
     comparison = forms.CharField(widget=forms.Textarea(attrs=TEXTAREA), required=False,
                                  help_text="the question the pairwise judge answers with (A) or (B)")
     statement = forms.CharField(widget=forms.Textarea(attrs=TEXTAREA), required=False,
@@ -40,8 +47,11 @@ class PrincipleForm(forms.Form):
                                help_text="SALMON: the opposite behaviour; for an example sampled as negated, the "
                                          "reward model sees this and the preference is reversed")
     intro = forms.CharField(widget=forms.Textarea(attrs=TEXTAREA), required=False)
-    points = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), required=False, help_text="one point per line")
-    instruction = forms.CharField(widget=forms.Textarea(attrs=TEXTAREA), required=False)
+    points = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), required=False,
+                             help_text="one point per line (Self-Rewarding's additive scale: 5 points)")
+    instruction = forms.CharField(widget=forms.Textarea(attrs=TEXTAREA), required=False,
+                                  help_text="must ask the judge to end with 'Score: <total points>': the score is "
+                                            "read from the last such line")
     preamble = forms.CharField(widget=forms.Textarea(attrs=TEXTAREA), required=False)
     exemplars = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False,
                                 help_text="pairwise worked examples: a YAML list of {prompt, response_a, response_b, "

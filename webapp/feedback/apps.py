@@ -9,4 +9,4 @@ class FeedbackConfig(AppConfig):
         from webapp.feedback import panels
         from webapp.jobs.registry import register_kind
 
-        register_kind("feedback", "Feedback run", panels.PAIRS)
+        register_kind("feedback", "Feedback run", panels.SUMMARY, panels.PAIRS)

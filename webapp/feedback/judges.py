@@ -23,7 +23,8 @@ from webapp.jobs.models import Job
 from webapp.jobs.selectors import visible_jobs
 
 PAIRWISE = ("rl_cai", "salmon")
-CONFIG_KEYS = {"rl_cai": ("chain_of_thought", "principles_per_pair"), "salmon": ("chain_of_thought", "principles_per_pair"),
+CONFIG_KEYS = {"rl_cai": ("chain_of_thought", "principles_per_pair", "principles"),
+               "salmon": ("chain_of_thought", "principles_per_pair", "principles"),
                "self_rewarding": ("judgments_per_response", "score_mode")}
 
 
@@ -31,7 +32,7 @@ def judge_config(run: Job) -> dict:
     cfg = run.config
     return {"judge_model": cfg.get("judge_model"), "constitution_version": cfg.get("constitution_version"),
             "constitution": cfg.get("constitution"), "method": cfg.get("method")} | {
-        k: cfg.get(k) for k in CONFIG_KEYS.get(cfg.get("method", ""), ())}
+        k: cfg.get(k) for k in CONFIG_KEYS.get(cfg.get("method", ""), ()) if cfg.get(k) not in (None, "")}
 
 
 def config_key(run: Job) -> str:

@@ -54,6 +54,15 @@ def test_salmon_keeps_one_record_per_principle_and_always_asks_the_positive_ques
             assert j["p_first"] == pytest.approx(shown_first) and j["negated"] is False
 
 
+def test_a_run_samples_only_the_chosen_principles():
+    from alignment.constitution import from_yaml as load
+    from alignment.feedback.pairwise import Pair, PairwiseConfig, _plan
+
+    principles = PairwiseConfig(principles="harmlessness, honesty-calibration").validate(load(Path(HHH).read_bytes()))
+    plan = _plan([Pair(str(n), "p", "a", "b") for n in range(20)], principles, PairwiseConfig(principles_per_pair=1))
+    assert {p.key for _, p in plan} == {"harmlessness", "honesty-calibration"}
+
+
 def test_chain_of_thought_keeps_the_reasoning_and_clamps_the_label(backend):
     out = records(backend, method="rl_cai", constitution=HHH, chain_of_thought=True, cot_max_new_tokens=12)
     judgments = [j for r in out for j in r["judgments"]]
@@ -126,6 +135,9 @@ def test_the_rubric_constitutions_preamble_is_sent_to_the_judge(backend):
     ({"method": "sl_cai", "constitution": HHH}, "no enabled critique/revision principle"),
     ({"method": "rl_cai", "constitution": HHH, "n": 3}, "exactly 2 responses"),
     ({"method": "salmon", "constitution": HHH, "principles_per_pair": 99}, "principles_per_pair must be"),
+    ({"method": "salmon", "constitution": HHH, "principles": "harmlessness,nope"}, "nope not among the enabled"),
+    ({"method": "rl_cai", "constitution": HHH, "principles": "harmlessness", "principles_per_pair": 2},
+     "principles_per_pair must be between 1 and 1"),
     ({"method": "dpo", "constitution": HHH}, "method must be one of"),
     ({"method": "rl_cai", "constitution": "/no/such.yaml"}, "cannot read constitution"),
 ])

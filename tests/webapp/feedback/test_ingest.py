@@ -102,3 +102,23 @@ def test_other_events_are_not_the_ingests_business(run):
     job, _ = run("rl_cai")
     ingest(job, {"event": "summary", "anything": 1})
     assert not PreferencePair.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_run_without_pairs_says_why_on_its_page(client_as, pair_run, make_pair):
+    from webapp.feedback.models import Judgment
+    from webapp.prompts.models import Prompt
+
+    job, prompt = pair_run["job"], Prompt.objects.create(prompt_set=pair_run["set"], key="q", text="Q?")
+    Judgment.objects.bulk_create([Judgment(job=job, prompt=prompt, key=f"q:{r}:0", judge_model="m",
+                                           constitution_version=pair_run["version"], principle_key="rubric",
+                                           response_index=r, parse_status="no_score", raw="no score here",
+                                           latency_ms=1) for r in range(3)])
+    client = client_as("viewer")
+    page = client.get(f"/jobs/{job.pk}/").content.decode()
+    assert "No pair came out: 3 of 3 rubric scores did not parse" in page
+    make_pair(tie=True, job=job)
+    make_pair(margin=0.6, job=job)
+    page = client.get(f"/jobs/{job.pk}/").content.decode()
+    assert "1 pair, 1 tie (tie rate 0.50), mean margin 0.600; 3 judgments, 3 of 3 scores unparsed" in page
+    assert "No pair came out" not in page and f"/pairs/?run={job.pk}" in page

@@ -78,6 +78,7 @@ def test_a_win_rate_runs_on_a_worker_and_tops_the_leaderboard_with_its_lineage(w
     assert f'href="/jobs/{job.pk}/">0.500</a>' in board
     page = client.get(f"/jobs/{job.pk}/").content.decode()
     assert 'id="evaluation-score">0.500' in page and "2 ties" in page
+    assert "2 of 2 answers are identical to the baseline" in page.replace("&#x27;", "'")  # the model against itself
 
 
 def test_the_behaviour_preset_picks_a_red_team_set_and_the_benign_set(client_as):

@@ -41,29 +41,42 @@
 
   function drawMetrics(points) {
     if (!points.length || typeof Plotly === "undefined") return;
+    // Each poll re-reads the last step seen (a trainer logs its final figures at the last
+    // training step, after that step's loss), so points are kept by (name, step), once.
     points.forEach(function (p) {
-      (series[p.name] = series[p.name] || { x: [], y: [], name: p.name, mode: "lines+markers", type: "scatter" });
-      series[p.name].x.push(p.step); series[p.name].y.push(p.value);
+      const s = (series[p.name] = series[p.name] || { x: [], y: [], name: p.name, mode: "lines+markers", type: "scatter" });
+      const at = s.x.indexOf(p.step);
+      if (at >= 0) s.y[at] = p.value; else { s.x.push(p.step); s.y.push(p.value); }
       lastStep = Math.max(lastStep, p.step);
     });
     const chart = document.getElementById("metrics-chart");
     const placeholder = chart.querySelector("p.muted");
     if (placeholder) placeholder.remove();
     // One panel per metric: their scales differ (a loss and a rate do not share an axis).
-    // What a method is judged by comes first, bookkeeping (learning rate, memory) last.
-    const traces = Object.values(series).sort(function (a, b) {
+    // What a method is judged by comes first, bookkeeping (learning rate, memory) last. A metric
+    // reported once while others have a curve (total_flos, train_runtime) is a number, not a plot.
+    const all = Object.values(series).sort(function (a, b) {
       return rank(a.name) - rank(b.name) || a.name.localeCompare(b.name);
-    }).map(function (t, i) {
+    });
+    const curves = all.some(function (t) { return t.x.length > 1; });
+    const single = all.filter(function (t) { return curves && t.x.length === 1; });
+    const numbers = document.getElementById("metric-numbers");
+    if (numbers) numbers.textContent = single.map(function (t) {
+      return t.name + " = " + Number(t.y[0]).toPrecision(4);
+    }).join(" · ");
+    const traces = all.filter(function (t) { return !single.includes(t); }).map(function (t, i) {
       return Object.assign({}, t, { xaxis: i ? "x" + (i + 1) : "x", yaxis: i ? "y" + (i + 1) : "y" });
     });
+    const columns = Math.min(traces.length, chart.clientWidth > 900 ? 3 : 2);
+    const rows = Math.ceil(traces.length / columns);
     const layout = {
-      grid: { rows: traces.length, columns: 1, pattern: "independent" }, height: 60 + 200 * traces.length,
+      grid: { rows: rows, columns: columns, pattern: "independent" }, height: 60 + 220 * rows,
       margin: { t: 20, r: 10, b: 40, l: 60 }, showlegend: false, annotations: [],
     };
     traces.forEach(function (t, i) {
       const suffix = i ? String(i + 1) : "";
       layout["yaxis" + suffix] = { title: { text: t.name } };
-      layout["xaxis" + suffix] = { title: { text: i === traces.length - 1 ? "step" : "" } };
+      layout["xaxis" + suffix] = { title: { text: i >= traces.length - columns ? "step" : "" } };
     });
     Plotly.react(chart, traces, layout, { displaylogo: false, responsive: true });
   }
@@ -75,7 +88,7 @@
   }
 
   function pollJob() {
-    fetch(live.dataset.stateUrl + "?after_step=" + lastStep, { credentials: "same-origin" })
+    fetch(live.dataset.stateUrl + "?after_step=" + Math.max(-1, lastStep - 1), { credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (s) {
         if (!s) return;
@@ -97,6 +110,7 @@
           finished = true;
           clearInterval(jobTimer);
           refreshFinal();
+          pollJob();  // once more: what the job wrote as it ended
         }
       })
       .catch(function () {});

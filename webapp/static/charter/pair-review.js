@@ -10,6 +10,11 @@
       e.preventDefault(); document.getElementById("reason").focus();
     }
   });
+  const reason = document.getElementById("reason");
+  // x then a reason (arrow keys) then Enter: a flag goes out without leaving the keyboard.
+  if (form && reason) reason.addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && reason.value) { e.preventDefault(); form.requestSubmit(form.querySelector("button[data-verdict=flag]")); }
+  });
   const keys = {a: "agree", f: "flip", t: "tie", x: "flag"};
   document.addEventListener("keydown", (e) => {
     if (e.ctrlKey || e.metaKey || e.altKey || ["INPUT", "TEXTAREA", "SELECT"].includes(e.target.tagName)) return;
