@@ -16,20 +16,20 @@ import time
 import psutil
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, database_url
 from tests.test_compose import free_port
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def wait(predicate, timeout: float, what: str):
+def wait(predicate, timeout: float, what: str, tail=lambda: ""):
     deadline = time.time() + timeout
     while time.time() < deadline:
         value = predicate()
         if value:
             return value
         time.sleep(0.2)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}\n{tail()}")
 
 
 def named(name: str, parent: psutil.Process):
@@ -44,24 +44,21 @@ def named(name: str, parent: psutil.Process):
 
 
 def test_make_run_restarts_what_dies_and_releases_a_dead_workers_jobs(tmp_path):
-    from django.db import connection
-
     from webapp.jobs.models import Job
     from webapp.prompts.models import PromptSet
 
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL",)}
-    s = connection.settings_dict
-    env |= {"CHARTER_DATA_DIR": str(tmp_path), "PYTHONUNBUFFERED": "1", "CHARTER_WORKER_CONCURRENCY": "1"}
-    if s["ENGINE"].endswith("sqlite3"):
-        env["DATABASE_URL"] = f"sqlite:///{s['NAME']}"
+    # make run's processes share this test's database (SQLite file or PostgreSQL test database).
+    env |= {"CHARTER_DATA_DIR": str(tmp_path), "PYTHONUNBUFFERED": "1", "CHARTER_WORKER_CONCURRENCY": "1",
+            "DATABASE_URL": database_url()}
     proc = subprocess.Popen([sys.executable, "manage.py", "charter_run", "--skip-model", "--bind", f"127.0.0.1:{port}"],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             start_new_session=True)
     lines: list[str] = []
     try:
         wait(lambda: lines.append(proc.stdout.readline()) or any("log in as" in line for line in lines), 180,
-             "make run to print the login")
+             "make run to print the login", lambda: "".join(lines[-30:]))
         assert re.search(r"log in as \S+ / \S+\n", lines[-2] + lines[-1]), "the login comes last"
         assert stat.S_IMODE(tmp_path.stat().st_mode) == 0o700
         assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in tmp_path.glob("*.sqlite3"))
