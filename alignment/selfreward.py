@@ -78,7 +78,9 @@ def run_loop(config: SelfRewardConfig, emit: Emit) -> list[dict]:
     config.check_files()
     seeds = read_prompts(Path(config.seeds))
     current = config.model
-    summaries, step_offset = [], 0
+    summaries: list[dict] = []
+    step_offset = 0
+    emit = _by_iteration(emit, config.iterations + bool(config.eft), summaries)
     if config.eft:
         done = Path(config.output) / "iter-0" / "summary.json"
         if done.exists():
@@ -110,6 +112,19 @@ def run_loop(config: SelfRewardConfig, emit: Emit) -> list[dict]:
     return summaries
 
 
+def _by_iteration(emit: Emit, total: int, finished: list) -> Emit:
+    """The loop's progress counts models made (EFT and iterations); each stage's own count
+    (prompts written, answers judged, DPO steps) rides in the message."""
+    def staged(event: str, **payload) -> None:
+        if event == "progress":
+            message, count = payload.get("message", ""), f"{payload.get('done')}/{payload.get('total')}"
+            payload = {"done": len(finished), "total": total,
+                       "message": message if count in message or not payload.get("total") else f"{message} {count}"}
+        emit(event, **payload)
+
+    return staged
+
+
 def _iteration(config: SelfRewardConfig, t: int, current: str, seeds, folder: Path, emit: Emit, offset: int) -> dict:
     from alignment.training.config import TrainConfig
     from alignment.training.run import train
@@ -123,6 +138,8 @@ def _iteration(config: SelfRewardConfig, t: int, current: str, seeds, folder: Pa
     if not pairs:
         raise UserError(f"iteration {t}: no pairs (every prompt's best and worst answers tied or no score parsed); "
                         f"try more prompts, a longer judge_max_new_tokens, score_mode=forced or a stronger model")
+    if config.heldout:
+        emit("progress", done=0, total=0, message=f"iteration {t}: M{t} judges the held-out human pairs")
     accuracy = _judge_accuracy(config, t, current, folder)
 
     def shifted(event: str, **payload) -> None:
@@ -224,20 +241,52 @@ def _judge_accuracy(config: SelfRewardConfig, t: int, current: str, folder: Path
 
 def _behaviour(config: SelfRewardConfig, t: int, before: str, after: str, folder: Path, emit: Emit) -> dict | None:
     """Judge-free: refusal on the harmful prompts and over-refusal on the benign ones, of Mt+1 and
-    of Mt (greedy answers; alignment/evaluation/behaviour.py)."""
+    of Mt (greedy answers; alignment/evaluation/behaviour.py); then Mt+1's win rate against Mt on
+    the same prompts (`_win_rate`)."""
     if not (config.harmful and config.benign):
         return None
     from alignment.evaluation.config import EvalConfig
     from alignment.evaluation.run import evaluate, summarize
 
-    out = {}
+    out, answers = {}, {}
     for label, model in (("before", before), ("after", after)):
-        path = folder / f"behaviour-{label}.json"
-        if not path.exists():
+        path, items_path = folder / f"behaviour-{label}.json", folder / f"behaviour-{label}.jsonl"
+        if not (path.exists() and items_path.exists()):
             eval_config = EvalConfig(kind="behaviour", prompts=config.harmful, benign=config.benign, model=model,
                                      max_new_tokens=config.eval_max_new_tokens, batch_size=config.batch_size)
             items = [i for batch, _ in evaluate(eval_config) for i in batch]
             emit("progress", done=len(items), total=len(items), message=f"iteration {t}: behaviour of M{t + (label == 'after')}")
+            write_jsonl(items_path, items)
             path.write_text(json.dumps(summarize(eval_config, items)))
         out[label] = json.loads(path.read_text())
-    return out
+        answers[label] = read_jsonl_list(items_path)
+    path = folder / "win-rate.json"
+    if not path.exists():
+        path.write_text(json.dumps(_win_rate(config, t, answers["after"], answers["before"], emit)))
+    return out | {"win_rate": json.loads(path.read_text())}
+
+
+def _win_rate(config: SelfRewardConfig, t: int, after: list[dict], before: list[dict], emit: Emit) -> dict:
+    """Mt+1 against Mt on each behaviour prompt, judged with the rubric by the loop's first model
+    (one fixed judge for every iteration, as the paper's fixed GPT-4 judge): a win when Mt+1's
+    answer scores higher, a loss when lower, a tie when equal, when a score did not parse, or when
+    both answered alike (not judged: a sampling judge would otherwise split identical answers)."""
+    from alignment.constitution import from_yaml
+    from alignment.evaluation.stats import win_rate
+    from alignment.feedback.pointwise import Candidates, PointwiseConfig, judge
+    from alignment.generation import load_backend
+    from alignment.model_folders import resolve_model
+
+    same = [a["response"].strip() == b["response"].strip() for a, b in zip(after, before)]
+    items = [Candidates(a["key"], a["prompt"], [a["response"], b["response"]])
+             for a, b, alike in zip(after, before, same) if not alike]  # the same answer is a tie, unjudged
+    stage = PointwiseConfig(config.judgments_per_response, 0.7, 0.9, config.judge_max_new_tokens, config.batch_size,
+                            config.seed + t, config.score_mode)
+    outcomes: list[str] = ["tie"] * sum(same)
+    for records in judge(load_backend(resolve_model(config.model)), from_yaml(Path(config.rubric).read_bytes()),
+                         items, stage) if items else []:
+        for r in records:
+            new, old = (resp["score"] for resp in r["responses"])
+            outcomes.append("tie" if new is None or old is None or new == old else "win" if new > old else "loss")
+        emit("progress", done=len(outcomes), total=len(after), message=f"iteration {t}: M{t + 1} against M{t}")
+    return win_rate(outcomes) | {"identical_answers": sum(same), "judge": config.model}

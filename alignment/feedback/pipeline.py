@@ -51,7 +51,10 @@ class FeedbackConfig(Config):
                                          min=1, max=16)
     judge_max_new_tokens: int = choice(256, "Self-Rewarding: room for the judge's rationale and score", min=1, max=4096)
     score_mode: str = choice("parse", "Self-Rewarding: how a judgment becomes a score", options=SCORE_MODES)
-    rounds: int = choice(1, "SL-CAI: critique/revision rounds (the paper used up to 4)", min=1, max=8)
+    rounds: int = choice(4, "SL-CAI: critique/revision rounds in sequence, each under a freshly drawn principle. "
+                            "The paper (Bai et al. 2022, Sec. 3) revised up to 4 times and found harmlessness rose "
+                            "with each revision; every round becomes an SFT record. Each round costs one critique "
+                            "and one revision per prompt", min=1, max=8)
 
     def problems(self) -> list[str]:
         n = self.responses_per_prompt()

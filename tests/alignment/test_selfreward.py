@@ -1,6 +1,6 @@
 """The Self-Rewarding loop on the real default model: EFT makes M1 from M0, two tiny iterations
 give M2 and M3, each with its own dataset, judge accuracy with its coverage and judge-free
-behaviour, and a finished loop is never redone."""
+behaviour and a win rate against the model before, and a finished loop is never redone."""
 
 import json
 from pathlib import Path
@@ -61,7 +61,13 @@ def test_eft_then_two_iterations_train_m1_m2_m3_each_judged_by_its_predecessor(f
         assert s["dpo_steps"] == 1 and s["score_spread"] > 0
         for when in ("before", "after"):
             assert s["behaviour"][when]["refusal_rate"]["n"] == 1 and s["behaviour"][when]["over_refusal_rate"]["n"] == 1
+        wins = s["behaviour"]["win_rate"]  # Mt+1 against Mt on the 2 behaviour prompts, by one fixed judge
+        assert wins["wins"] + wins["ties"] + wins["losses"] == 2 and wins["judge"] == "smollm2-135m-instruct"
+        assert 0 <= wins["identical_answers"] <= 2 and wins["win_rate"]["n"] == 2
     assert first["behaviour"]["after"] == second["behaviour"]["before"]  # greedy answers of the same model
+    progress = [e for e in seen if e["event"] == "progress"]  # counts models made; each stage's count in its message
+    assert {e["total"] for e in progress} == {3} and [e["done"] for e in progress] == sorted(e["done"] for e in progress)
+    assert any(e["done"] == 2 and e["message"].startswith("iteration 2: M2 answers and judges 2/2") for e in progress)
     steps = [e["step"] for e in seen if e["event"] == "metric" and "loss" in e["values"]]
     assert steps == [1, 2, 3]  # EFT's step, then each iteration's DPO step continues the numbering
 
