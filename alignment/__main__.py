@@ -196,6 +196,8 @@ def cmd_evaluate(args) -> None:
     config = load_run_config(evaluation.EvalConfig, args)
     out = sys.stdout if config.output == "-" or args.events else open(config.output, "w", encoding="utf-8")
     items: list[dict] = []
+    if args.events:
+        events.progress(0, 0, f"loading {config.model} and the prompts")
     for batch, total in evaluation.evaluate(config):
         items += batch
         if args.events:

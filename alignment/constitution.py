@@ -30,7 +30,7 @@ KINDS: dict[str, dict[str, tuple[str, ...]]] = {
     "rubric": {"required": ("intro", "points", "instruction"), "optional": ()},
     # The head every judge or critic request starts with, and worked examples: `exemplars` for the
     # pairwise judge, `critique_exemplars` (a harmful exchange, its critique, its revision) for SL-CAI.
-    "preamble": {"required": ("preamble",), "optional": ("exemplars", "critique_exemplars")},
+    "preamble": {"required": ("preamble",), "optional": ("exemplars", "critique_exemplars", "review_guidelines")},
 }
 COMMON = ("key", "kind", "title", "text", "weight", "tags", "enabled")
 TOP = ("name", "description", "principles")
@@ -256,6 +256,8 @@ def _kind_fields(c: _Checker, kind: str, item: dict, path: tuple) -> dict:
             c.unknown(ex, CRITIQUE_EXEMPLAR_KEYS, ep)
             fields.setdefault("critique_exemplars", []).append(
                 {k: c.text(ex.get(k), ep + (k,)) for k in CRITIQUE_EXEMPLAR_KEYS})
+        if item.get("review_guidelines") not in (None, ""):  # Markdown for people reviewing the pairs
+            fields["review_guidelines"] = c.text(item.get("review_guidelines"), path + ("review_guidelines",))
         return fields
     spec = KINDS[kind]
     for name in spec["required"]:
@@ -375,7 +377,7 @@ def json_schema() -> dict:
         "rubric": {"intro": text, "points": {"type": "array", "minItems": 2, "maxItems": 10, "items": text},
                    "instruction": {**text, "pattern": "Score:"}},
         "preamble": {"preamble": text, "exemplars": {"type": "array", "items": exemplar},
-                     "critique_exemplars": {"type": "array", "items": critique_exemplar}},
+                     "critique_exemplars": {"type": "array", "items": critique_exemplar}, "review_guidelines": text},
     }
     variants = [
         {

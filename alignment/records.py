@@ -17,6 +17,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import tarfile
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
@@ -244,6 +245,23 @@ def prompt_of(obj: dict, where: str, max_chars: int) -> str:
     return text_of(obj.get("prompt", obj.get("messages")), "user", where, "prompt", max_chars).strip()
 
 
+COLUMN_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
+MAX_COLUMNS, MAX_COLUMN_CHARS = 20, 200
+
+
+def metadata_of(obj: dict, known: Iterable[str]) -> dict[str, str]:
+    """An uploaded row's other scalar columns (e.g. a harm category or a source), kept as text so
+    they can be shown and filtered: at most 20, names of letters, digits and _ (no __), values
+    cut to 200 characters; nested values and other names are left out."""
+    out: dict[str, str] = {}
+    for name, value in obj.items():
+        if name in known or value is None or isinstance(value, (dict, list)) or "__" in name:
+            continue
+        if COLUMN_NAME.fullmatch(name) and len(out) < MAX_COLUMNS:
+            out[name] = (str(value).lower() if isinstance(value, bool) else str(value))[:MAX_COLUMN_CHARS]
+    return out
+
+
 # --- preference and SFT records --------------------------------------------------------------
 
 def turns(value: Any, role: str, where: str) -> list[dict]:
@@ -299,7 +317,8 @@ def parse_preference(obj: Any, where: str, max_chars: int) -> dict:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
             raise UserError(f"{where}: '{field}' must be a number between {low:g} and {high:g}")
         numbers[field] = float(value)
-    return {"prompt": prompt, "chosen": chosen, "rejected": rejected, "tie": tie, **numbers}
+    columns = metadata_of(obj, {"prompt", "messages", "chosen", "rejected", "tie", *(f for f, *_ in PREFERENCE_NUMBERS)})
+    return {"prompt": prompt, "chosen": chosen, "rejected": rejected, "tie": tie, **numbers, "columns": columns}
 
 
 def parquet_schema(kind: str):

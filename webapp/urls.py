@@ -6,6 +6,7 @@ from django.templatetags.static import static
 from django.urls import include, path
 
 from webapp.api import api
+from webapp.home.views import home
 
 
 @login_not_required
@@ -27,7 +28,7 @@ def favicon(request):
 
 
 urlpatterns = [
-    path("", lambda request: redirect("jobs"), name="home"),
+    path("", home, name="home"),
     path("favicon.ico", favicon),
     path("healthz", healthz),
     path("accounts/", include("webapp.accounts.urls")),

@@ -15,4 +15,6 @@ from webapp.celery_app import app  # noqa: E402
 
 app.conf.imports = ["workers.tasks"]
 
+import workers.presence  # noqa: E402,F401  (announces the queues this worker serves)
+
 __all__ = ["app"]

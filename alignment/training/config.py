@@ -38,6 +38,8 @@ DEFAULTS = {
 }
 
 
+TRACKING = {"none": "none (Charter's own charts only)", "tensorboard": "TensorBoard", "mlflow": "MLflow",
+            "both": "TensorBoard and MLflow"}
 DEVICES = {"auto": "auto (GPU if the worker has one)", "cpu": "CPU", "gpu": "GPU (queue gpu)"}
 LABELS = {"soft": "soft: the judge's probability p (Constitutional AI); ties are p = 0.5",
           "hard": "hard: the chosen side always wins; ties are left out"}
@@ -79,6 +81,9 @@ class TrainConfig(Config):
     save_steps: int = choice(50, "checkpoint every N steps (safetensors)", min=1, max=1_000_000)
     keep_checkpoints: int = choice(2, "checkpoints kept on disk", min=1, max=100)
     seed: int = choice(42, "data order and initialisation", min=0, max=2**32 - 1)
+    tracking: str = choice("none", "also write the metrics where TRL users look, offline, into the run folder: "
+                                   "TensorBoard (tensorboard/, open with `tensorboard --logdir`) and / or MLflow "
+                                   "(mlruns/, open with `mlflow ui --backend-store-uri`)", options=TRACKING)
     # reward models
     instructable: bool = choice(False, "reward model: the principles a pair was judged under are part of its input "
                                        "(SALMON's instructable reward model)")

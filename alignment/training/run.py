@@ -8,6 +8,7 @@ folder (a LoRA adapter is merged first) that Charter can use as a policy, judge 
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -72,9 +73,36 @@ def _common_args(config: TrainConfig, out: Path, device: str) -> dict:
         "gradient_accumulation_steps": config.grad_accum, "warmup_steps": config.warmup_ratio,
         "logging_steps": 1, "save_strategy": "steps", "save_steps": config.save_steps,
         "save_total_limit": config.keep_checkpoints, "seed": config.seed, "data_seed": config.seed,
-        "report_to": "none", "disable_tqdm": True, "use_cpu": cpu, "bf16": not cpu,
+        "report_to": tracking(config, out), "disable_tqdm": True, "use_cpu": cpu, "bf16": not cpu,
         "gradient_checkpointing": False, "dataloader_num_workers": 0,
     }
+
+
+def tracking(config: TrainConfig, out: Path) -> list[str]:
+    """The Trainer's integrations the run writes to, pointed into its run folder (offline)."""
+    wanted = {"none": [], "tensorboard": ["tensorboard"], "mlflow": ["mlflow"],
+              "both": ["tensorboard", "mlflow"]}[config.tracking]
+    if "tensorboard" in wanted:
+        os.environ["TENSORBOARD_LOGGING_DIR"] = str(out / "tensorboard")
+    if "mlflow" in wanted:
+        os.environ["MLFLOW_TRACKING_URI"] = (out / "mlruns").resolve().as_uri()
+        os.environ["MLFLOW_EXPERIMENT_NAME"] = "charter"
+        os.environ["HF_MLFLOW_LOG_ARTIFACTS"] = "FALSE"  # metrics and params; the model stays in final/
+        # A folder anyone can copy or open with `mlflow ui` (MLflow keeps its file store working but
+        # frozen; its database store needs SQLAlchemy, which a worker does not otherwise carry).
+        os.environ["MLFLOW_ALLOW_FILE_STORE"] = "true"
+    return wanted
+
+
+def tracked(config: TrainConfig, out: Path) -> dict:
+    """Where the run's TensorBoard and MLflow records are, and the command that opens each."""
+    found = {}
+    if config.tracking in ("tensorboard", "both"):
+        found["tensorboard"] = {"path": str(out / "tensorboard"), "open": f"tensorboard --logdir {out / 'tensorboard'}"}
+    if config.tracking in ("mlflow", "both"):
+        found["mlflow"] = {"path": str(out / "mlruns"),
+                           "open": f"mlflow ui --backend-store-uri {(out / 'mlruns').resolve().as_uri()}"}
+    return found
 
 
 def _load(folder: Path, device: str, reward_head: bool):
@@ -203,4 +231,4 @@ def train(config: TrainConfig, emit: Emit) -> dict:
     model.save_pretrained(final)
     trainer.processing_class.save_pretrained(final)
     return {"global_step": trainer.state.global_step, "train_loss": result.training_loss, "final": str(final),
-            "resumed_from": last, "method": config.method}
+            "resumed_from": last, "method": config.method, "tracking": tracked(config, out)}

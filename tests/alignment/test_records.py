@@ -35,11 +35,21 @@ def test_a_bad_line_is_named_and_absurd_nesting_is_refused(tmp_path):
 def test_an_imported_preference_is_checked_field_by_field():
     where = "x.jsonl line 4"
     ok = records.parse_preference({"prompt": [{"role": "user", "content": "Q"}], "chosen": "A", "rejected": "B"}, where, 100)
-    assert ok == {"prompt": "Q", "chosen": "A", "rejected": "B", "tie": False, "soft_label": 1.0, "margin": 1.0}
+    assert ok == {"prompt": "Q", "chosen": "A", "rejected": "B", "tie": False, "soft_label": 1.0, "margin": 1.0,
+                  "columns": {}}
     with pytest.raises(UserError, match="x.jsonl line 4: 'soft_label' must be a number between 0 and 1"):
         records.parse_preference({"prompt": "Q", "chosen": "A", "rejected": "B", "soft_label": "high"}, where, 100)
     with pytest.raises(UserError, match="'chosen' has 101 characters; the limit is 100"):
         records.parse_preference({"prompt": "Q", "chosen": "A" * 101, "rejected": "B"}, where, 100)
+
+
+def test_other_scalar_columns_are_kept_as_bounded_text_metadata():
+    row = {"prompt": "Q", "chosen": "A", "rejected": "B", "harm_category": "violence", "score": 3, "ok": True,
+           "nested": {"a": 1}, "bad name": "x", "a__b": "x", "long": "y" * 500, "none": None}
+    columns = records.parse_preference(row, "x.jsonl line 1", 100)["columns"]
+    assert columns == {"harm_category": "violence", "score": "3", "ok": "true", "long": "y" * 200}
+    many = records.metadata_of({f"c{i}": i for i in range(50)}, set())
+    assert len(many) == records.MAX_COLUMNS
 
 
 def test_jsonl_writes_are_atomic_and_canonical(tmp_path):

@@ -45,7 +45,7 @@ def login(page, live_server, make_user):
         page.fill("input[name=username]", user.username)
         page.fill("input[name=password]", "pw-for-tests-123")
         page.click("button[type=submit]")
-        page.wait_for_url(f"{live_server.url}/jobs/")
+        page.wait_for_url(f"{live_server.url}/")
         return page
 
     return do

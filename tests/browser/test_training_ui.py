@@ -51,6 +51,7 @@ def test_the_leaderboard_and_the_evaluation_and_loop_forms_work_in_the_browser(l
     page.click("nav >> text=Leaderboard")
     expect(page.locator("#leaderboard")).to_contain_text("<b>bold-model</b>")  # user text stays text
     expect(page.locator("#leaderboard")).to_contain_text("3 / 0 / 1")
+    expect(page.locator("#leaderboard .leaderboard-group")).to_have_count(1)
     page.click("#new-evaluation")
     page.select_option("select[name=kind]", "win_rate")
     page.fill("input[name=model]", "smollm2-135m-instruct")
@@ -62,3 +63,23 @@ def test_the_leaderboard_and_the_evaluation_and_loop_forms_work_in_the_browser(l
     page.select_option("select[name=prompt_set]", label=small_set.name)
     page.click("button[type=submit]")
     expect(page.locator("text=This field is required").first).to_be_visible()  # no rubric version chosen
+
+
+def test_a_models_lineage_page_links_back_to_its_dataset(login, live_server, dataset):
+    from webapp.jobs.models import Job
+    from webapp.training.models import TrainedModel
+
+    d = dataset()
+    run = Job.objects.create(kind="train", status="succeeded", config={"name": "lineage-model"})
+    model = TrainedModel.objects.create(name="lineage-model", kind="policy", method="dpo", base_model="base",
+                                        dataset=d, path="/m", job=run)
+    page = login("viewer")
+    page.goto(f"{live_server.url}/training/")
+    page.click("text=lineage-model")
+    page.wait_for_url(f"{live_server.url}/training/lineage/models/{model.pk}/")
+    expect(page.locator("#lineage > li")).to_have_count(7)
+    expect(page.locator("[data-stage='Constitution version']")).to_contain_text("Review rules v1")
+    page.click(f"#lineage >> text={d.name}")
+    page.wait_for_url(f"{live_server.url}/pairs/datasets/{d.pk}/")
+    page.click("#dataset-lineage")
+    expect(page.locator("[data-stage='Models']")).to_contain_text("lineage-model")

@@ -33,8 +33,9 @@ PAGE_OBJECTS = {
     "constitution_delete": "constitution", "constitution_export": "constitution", "constitution_fork": "constitution",
     "constitution_restore": "constitution", "constitution_preview": "constitution", "version_preview": "version",
     "dataset": "dataset", "dataset_download": "dataset", "job_detail": "job", "job_state": "job", "job_cancel": "job",
-    "job_retry": "job", "pair": "pair", "pair_review": "pair", "prompt_set": "prompt_set",
-    "judge_report": "job", "recommend_judge": "job", "dataset_judge": "dataset",
+    "job_retry": "job", "pair": "pair", "pair_review": "pair", "prompt_set": "prompt_set", "prompt_set_split": "prompt_set",
+    "judge_report": "job", "recommend_judge": "job", "dataset_judge": "dataset", "lineage_model": "model",
+    "lineage_dataset": "dataset",
 }
 API_OBJECTS = {"/api/jobs/": "job", "/api/constitutions/": "constitution", "/api/pairs/datasets/": "dataset",
                "/api/pairs/": "pair", "/api/training/evaluations/": "evaluation", "/api/feedback/judges/": "job"}
@@ -77,13 +78,13 @@ def world(make_user, owner, visibility: str, marker: str) -> dict:
     export = job("export")
     dataset = Dataset.objects.create(name=f"dataset {marker}", job=export, sha256="0" * 64, rows=1)
     train = job("train", name=f"model-{marker.lower()}", dataset=dataset.pk)
-    TrainedModel.objects.create(name=f"model-{marker.lower()}", kind="policy", method="dpo", base_model="b",
+    model = TrainedModel.objects.create(name=f"model-{marker.lower()}", kind="policy", method="dpo", base_model="b",
                                 dataset=dataset, constitution_version=version, path=f"/nowhere/{marker}", job=train)
     evaluate = job("evaluate")
     evaluation = Evaluation.objects.create(kind="win_rate", model=f"model-{marker.lower()}", score=0.5, n=1,
                                            constitution_version=version, items=[{"prompt": marker}], job=evaluate)
     return {"constitution": c, "version": version, "job": run, "pair": pair, "dataset": dataset,
-            "evaluation": evaluation, "prompt_set": prompts, "marker": marker}
+            "evaluation": evaluation, "prompt_set": prompts, "marker": marker, "model": model}
 
 
 @pytest.fixture

@@ -60,6 +60,10 @@ class PrincipleForm(forms.Form):
                                          label="Critique exemplars",
                                          help_text="SL-CAI worked examples, prepended to every critique and revision "
                                                    "request: a YAML list of {prompt, response, critique, revision}")
+    review_guidelines = forms.CharField(widget=forms.Textarea(attrs={**TEXTAREA, "data-markdown": "1"}),
+                                        required=False, label="Review guidelines (Markdown)",
+                                        help_text="shown to reviewers beside every pair judged under this version "
+                                                  "(a feedback run may add its own)")
     YAML_FIELDS = ("exemplars", "critique_exemplars")
 
     KIND_FIELDS = {kind: spec["required"] + spec["optional"] for kind, spec in KINDS.items()}

@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 
 from alignment.config import Config, describe
+from webapp.core import presence
 
 QUEUE_CHOICES = [("default", "default (CPU)"), ("gpu", "gpu")]
 
@@ -27,8 +28,22 @@ class VersionChoice(forms.ModelChoiceField):
 
 
 def queue_field() -> forms.ChoiceField:
+    """The queue choice: gpu only while a live worker serves it (webapp/core/presence.py)."""
+    if presence.serves("gpu") is False:
+        return forms.ChoiceField(choices=QUEUE_CHOICES[:1], initial="default", help_text=NO_GPU_WORKER)
     return forms.ChoiceField(choices=QUEUE_CHOICES, initial="default",
                              help_text="gpu: only a worker started with the gpu queue picks the job up")
+
+
+NO_GPU_WORKER = ("no worker serves the gpu queue now, so it is not offered (start one with "
+                 "`celery -A workers.app worker -Q gpu`)")
+
+
+def offer_gpu_device(field: forms.ChoiceField) -> None:
+    """A device choice keeps "gpu" only while a live worker serves the gpu queue."""
+    if presence.serves("gpu") is False:
+        field.choices = [(k, v) for k, v in list(field.choices) if k != "gpu"]  # type: ignore[arg-type]
+        field.help_text = f"{field.help_text}; {NO_GPU_WORKER}"
 
 
 def config_field(row: dict[str, Any]) -> forms.Field:

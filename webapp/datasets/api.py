@@ -9,11 +9,12 @@ from ninja import Field, Router, Schema
 from alignment.errors import UserError
 from webapp.accounts.roles import require
 from webapp.core.lookups import get_or_400, get_or_404
-from webapp.datasets.export import launch_export, sampling_runs
+from webapp.datasets.export import launch_export
 from webapp.datasets.models import Dataset
 from webapp.datasets.selectors import visible_datasets
 from webapp.feedback.judges import given_runs
 from webapp.pairs.api import FILTER_FIELDS, bad_filter
+from webapp.prompts.selectors import sampling_runs
 
 router = Router(tags=["datasets"])
 

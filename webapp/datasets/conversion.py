@@ -5,13 +5,34 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import OuterRef, QuerySet, Subquery
+
 from alignment import calibration, records
 from webapp.pairs import verdicts
+from webapp.pairs.models import Review
 
 # The columns each pair is read with (no model instances: an export streams millions of rows).
 FIELDS = ("id", "key", "chosen", "rejected", "tie", "soft_label", "margin", "human_verdict", "method", "principles", "negated",
-          "constitution_version_id", "job_id", "chosen_score", "rejected_score", "prompt__text")
+          "constitution_version_id", "job_id", "chosen_score", "rejected_score", "prompt__text", "correction",
+          "corrected_by")
 UNUSABLE_FLAGS = ("harmful", "both_bad")  # a pair flagged for these has no good response
+
+
+def with_corrections(pairs: QuerySet) -> QuerySet:
+    """The pairs with the latest better response a reviewer wrote for each (and who wrote it)."""
+    latest = Review.objects.filter(pair=OuterRef("pk")).exclude(correction="").order_by("-updated_at", "-id")
+    return pairs.annotate(correction=Subquery(latest.values("correction")[:1]),
+                          corrected_by=Subquery(latest.values("reviewer__username")[:1]))
+
+
+def _corrected(pair: dict[str, Any], prompt: str) -> dict:
+    """A reviewer's better response becomes the chosen one, against the worse of the pair's two (the
+    rejected one, or the judge's chosen one when people flipped it): a definite preference."""
+    worse = pair["chosen"] if pair["human_verdict"] == "flip" else pair["rejected"]
+    return records.preference_record(
+        prompt, pair["correction"], worse, tie=False, soft_label=1.0, margin=1.0, human_verdict=pair["human_verdict"],
+        method=pair["method"], principles=pair["principles"], negated=pair["negated"], chosen_source="correction",
+        corrected_by=pair["corrected_by"], **_lineage(pair))
 
 
 def _lineage(pair: dict[str, Any]) -> dict[str, Any]:
@@ -34,6 +55,8 @@ def preference_record(pair: dict[str, Any], prompt: str, keep_ties: bool) -> tup
     label, which pointed the other way, must not reach soft-label training); a human tie is a tie
     (soft label 0.5); a flag or reviewers who disagree ("mixed") leave the pair out."""
     verdict = pair["human_verdict"]
+    if pair.get("correction") and verdict != "mixed":
+        return _corrected(pair, prompt), "corrected"
     choice = verdicts.human_choice(verdict)
     if choice is None:
         return None, f"dropped_{verdict}"
@@ -54,6 +77,9 @@ def sft_records(pair: dict[str, Any], prompt: str, chain: list[dict] | None,
                 every_round: bool = True) -> list[tuple[dict | None, str]]:
     """An SL-CAI pair's revisions as SFT records: every round's (as the paper trains on the
     revisions of all steps), or only the final one; each marked with its round."""
+    if pair.get("correction") and pair["human_verdict"] != "mixed":  # a reviewer's better response is the target
+        return [(records.sft_record(prompt, pair["correction"], round=0, mix="correction",
+                                    corrected_by=pair["corrected_by"], **_lineage(pair)), "corrected")]
     if pair["method"] != "sl_cai":
         return [(None, "dropped_not_sl_cai")]
     if pair["human_verdict"] in ("flag", "mixed", "flip", "tie"):

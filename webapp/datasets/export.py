@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import os
+import uuid
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -30,7 +31,6 @@ from webapp.feedback.selectors import visible_pairs
 from webapp.jobs import services as jobs
 from webapp.jobs.engine import add_artifact
 from webapp.jobs.models import Job
-from webapp.jobs.selectors import visible_jobs
 from webapp.pairs.models import Review
 from webapp.pairs.selectors import PairFilter
 from webapp.prompts.models import Response
@@ -114,11 +114,6 @@ def launch_export(user, name: str, query: dict, kind: str = "preference", keep_t
     return made[0]
 
 
-def sampling_runs(user):
-    """Finished sampling runs this user may see: where a helpful mix takes its answers."""
-    return visible_jobs(user).filter(kind="sample", status=Job.Status.SUCCEEDED)
-
-
 def _calibration(user, run: Job, runs: set[int]) -> dict:
     """What the dataset records of its calibration: the run the temperatures were fitted on, the
     judge configuration, the temperatures, and which of the exported runs that judge made."""
@@ -156,7 +151,7 @@ def outcomes(dataset: Dataset, user) -> Iterator[tuple[dict | None, str]]:
     seen: set[int] = set()
     harmless = 0
     for source in options.get("sources") or [dataset.filter]:
-        qs = PairFilter.from_query(source).apply(base)
+        qs = conversion.with_corrections(PairFilter.from_query(source).apply(base))
         flags = dict(Review.objects.filter(pair__in=qs.filter(human_verdict="flag").values("pk"), verdict="flag")
                      .values_list("pair_id", "reason")) if dataset.kind == "unpaired" else {}
         for chunk in _chunks(qs.order_by("id").values(*conversion.FIELDS).iterator(chunk_size=CHUNK)):
@@ -214,7 +209,9 @@ def write(dataset: Dataset, user, on_progress=lambda n: None) -> Dataset:
     when complete, so a crash never leaves a file that looks finished. Re-running rewrites it."""
     target = dataset_path(dataset)
     target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(target.name + ".partial")
+    # Each writer its own partial file: two attempts of one export (a redelivered job beside the
+    # one still running) write the same records, and the last rename wins with the same content.
+    partial = target.with_name(f"{target.name}.{uuid.uuid4().hex}.partial")
     counts: Counter[str] = Counter()
     runs: set[int] = set()
     rows = 0
@@ -231,10 +228,14 @@ def write(dataset: Dataset, user, on_progress=lambda n: None) -> Dataset:
             if n % CHUNK == 0:
                 on_progress(n)
 
-    sha256, _ = records.write_dataset(written(), partial, dataset.format, dataset.kind)
-    os.replace(partial, target)
+    try:
+        sha256, _ = records.write_dataset(written(), partial, dataset.format, dataset.kind)
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
     Dataset.objects.filter(pk=dataset.pk).update(rows=rows, counts=dict(counts), sha256=sha256,
-                                                 size_bytes=target.stat().st_size)
+                                                 size_bytes=target.stat().st_size,
+                                                 options={**dataset.options, "runs": sorted(runs)})
     if dataset.job is not None:
         add_artifact(dataset.job.pk, f"dataset {dataset.pk}", target)
         # What the records actually came from (pairs may have arrived since the launch).

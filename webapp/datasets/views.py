@@ -13,11 +13,12 @@ from webapp.accounts.roles import role_required
 from webapp.constitutions.visibility import visible_versions
 from webapp.core.forms import chosen
 from webapp.core.lookups import get_or_400
-from webapp.datasets.export import dataset_path, launch_export, sampling_runs
+from webapp.datasets.export import dataset_path, launch_export
 from webapp.datasets.selectors import visible_datasets
 from webapp.feedback.forms import FeedbackForm
 from webapp.feedback.judges import given_runs, recommended_initial
 from webapp.feedback.services import launch_feedback
+from webapp.prompts.selectors import sampling_runs
 
 
 @require_POST

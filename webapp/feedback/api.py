@@ -23,7 +23,10 @@ class FeedbackIn(Schema):
     pairs_from: int | None = Field(None, description="or judge the pairs of this imported set or finished run")
     constitution_version: int
     limit: int | None = None
+    offset: int = Field(0, description="skip the first N prompts (of the set in order, or of the seeded sample)")
+    sample_seed: int | None = Field(None, description="a random sample of the set drawn with this seed")
     queue: str = "default"
+    review_guidelines: str = Field("", description="Markdown shown to reviewers beside each pair of this run")
     config: config_schema(FeedbackConfig) = Field(default_factory=dict)  # type: ignore[valid-type]
 
 
@@ -42,7 +45,8 @@ def launch_run(request, body: FeedbackIn):
             raise UserError(f"pairs_from: run {body.pairs_from} is not a finished run or imported set with pairs "
                             "you may see")
     job = launch_feedback(request.user, prompt_set, version, choices_of(body.config), limit=body.limit,
-                          queue=check_queue(body.queue), pairs_from=pairs_from)
+                          queue=check_queue(body.queue), pairs_from=pairs_from, review_guidelines=body.review_guidelines,
+                          offset=body.offset, sample_seed=body.sample_seed)
     return 201, {"id": job.pk, "status": job.status, "config": job.config}
 
 

@@ -4,6 +4,7 @@ from alignment.feedback.pipeline import FeedbackConfig
 from webapp.constitutions.models import ConstitutionVersion
 from webapp.core.forms import VersionChoice, add_config_fields, queue_field
 from webapp.jobs.models import Job
+from webapp.prompts.forms import PromptPick
 from webapp.prompts.models import PromptSet
 
 
@@ -13,7 +14,7 @@ class SourceChoice(forms.ModelChoiceField):
         return f"{obj.config.get('name') or f'run {obj.pk}'} ({what} {obj.pk}, {obj.result.get('pairs', 0)} pairs)"
 
 
-class FeedbackForm(forms.Form):
+class FeedbackForm(PromptPick):
     """A feedback run, with the papers' values as defaults (from FeedbackConfig): on a prompt set,
     or on the given pairs of an imported set or an earlier run."""
 
@@ -22,9 +23,12 @@ class FeedbackForm(forms.Form):
     pairs_from = SourceChoice(queryset=Job.objects.none(), required=False, label="Or judge the pairs of",
                               help_text="instead of a prompt set: the judge labels these pairs as they are (both "
                                         "orders), to measure it against the labels they came with")
-    limit = forms.IntegerField(required=False, min_value=1, help_text="use only the first N prompts or pairs "
-                                                                      "(blank: all)")
     constitution_version = VersionChoice(queryset=ConstitutionVersion.objects.none())
+    field_order = ["prompt_set", "pairs_from", "limit", "offset", "sample_seed", "constitution_version"]
+    review_guidelines = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=20_000,
+                                        label="Review guidelines (Markdown)",
+                                        help_text="shown to reviewers beside each pair of this run, above the "
+                                                  "constitution version's own (its preamble's review_guidelines)")
 
     def __init__(self, *args, versions=None, sources=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -14,6 +14,7 @@ from webapp.jobs import services as jobs
 from webapp.jobs.models import Job
 from webapp.jobs.selectors import visible_jobs
 from webapp.prompts.models import PromptSet
+from webapp.prompts.services import pick
 
 PAIR_KINDS = ("import", "feedback")  # the runs whose pairs a judge can label
 
@@ -26,7 +27,8 @@ def pair_sources(user):
 
 def launch_feedback(user, prompt_set: PromptSet | None, version: ConstitutionVersion, choices: dict,
                     limit: int | None = None, queue: str = "default", pairs_from: Job | None = None,
-                    dataset: Any = None) -> Job:
+                    dataset: Any = None, review_guidelines: str = "", offset: int = 0,
+                    sample_seed: int | None = None) -> Job:
     """Sample responses to a prompt set and label them; or label given pairs as they are: those
     of `pairs_from` (an import or a run) or of `dataset` (a preference Dataset the caller may
     see). The new pairs point at the ones they judged."""
@@ -39,8 +41,9 @@ def launch_feedback(user, prompt_set: PromptSet | None, version: ConstitutionVer
     config = FeedbackConfig.from_choices(choices, pairs="given" if given else "")
     config.check(version.document())  # a constitution without the principles the method needs fails here
     models = [check_model(user, config.judge_model)] + ([] if given else [check_model(user, config.policy_model)])
-    if limit is not None and limit < 1:
-        raise UserError("limit must be at least 1")
+    chosen = pick(limit, offset, sample_seed)
+    if given and (chosen["offset"] or sample_seed is not None):
+        raise UserError("offset and a random sample choose prompts of a prompt set; given pairs take only a limit")
     derived = lineage(*models)
     if pairs_from is not None:
         if not pair_sources(user).filter(pk=pairs_from.pk).exists():
@@ -57,8 +60,11 @@ def launch_feedback(user, prompt_set: PromptSet | None, version: ConstitutionVer
         if not prompt_set.prompts.exists():
             raise UserError(f"prompt set {prompt_set.name!r} has no prompts")
         source = {"prompt_set": prompt_set.pk, "prompt_set_name": prompt_set.name}
-    snapshot = config.choices() | source | {"limit": limit, "constitution_version": version.pk,
-                                            "constitution": f"{version.name} v{version.number}"}
+    if len(review_guidelines) > 20_000:
+        raise UserError("review guidelines: at most 20000 characters")
+    snapshot = config.choices() | source | chosen | {"constitution_version": version.pk,
+                                            "constitution": f"{version.name} v{version.number}"} | (
+        {"review_guidelines": review_guidelines} if review_guidelines.strip() else {})
     return jobs.launch("feedback", snapshot, user, queue=queue, constitution_version=version, derived_from=derived)
 
 

@@ -16,6 +16,7 @@ from webapp.feedback import judges as judges_data
 from webapp.feedback.forms import FeedbackForm
 from webapp.feedback.judges import recommended_initial
 from webapp.feedback.services import launch_feedback, pair_sources
+from webapp.prompts.forms import picked
 from webapp.prompts.models import Prompt
 
 
@@ -30,8 +31,8 @@ def new_run(request):
         data = form.cleaned_data
         try:
             job = launch_feedback(request.user, data["prompt_set"], data["constitution_version"],
-                                  chosen(FeedbackConfig, data), limit=data.get("limit"), queue=data["queue"],
-                                  pairs_from=data["pairs_from"])
+                                  chosen(FeedbackConfig, data), queue=data["queue"], pairs_from=data["pairs_from"],
+                                  review_guidelines=data.get("review_guidelines") or "", **picked(data))
         except UserError as exc:
             form.add_error(None, str(exc))
         else:

@@ -7,6 +7,7 @@ from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
 
 from webapp.accounts.roles import role_required
+from webapp.core import presence
 from webapp.core.lookups import as_int
 from webapp.jobs import registry, selectors, services
 
@@ -29,6 +30,7 @@ def job_detail(request, pk: int):
         "job": job, "state": selectors.job_state(job), "artifacts": job.artifacts.all(),
         "top_panels": [html for top, html in shown if top], "panels": [html for top, html in shown if not top],
         "kind_label": registry.KINDS.get(job.kind, job.kind),
+        "unserved": job.status == job.Status.QUEUED and presence.serves(job.queue) is False,
         "metric_order": json.dumps({"first": selectors.METRIC_ORDER, "last": selectors.METRIC_LAST})})
 
 

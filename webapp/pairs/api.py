@@ -49,6 +49,7 @@ class ReviewIn(Schema):
     review_version: int = Field(description="the pair's review_version the review was made against")
     reason: str = ""
     comment: str = ""
+    correction: str = Field("", description="a better response: exports make it the chosen one, with its provenance")
 
 
 def bad_filter(errors: list[str]) -> JsonResponse:
@@ -70,6 +71,7 @@ def _state(pair: PreferencePair) -> dict:
 
 def _review(r: Review) -> dict:
     return {"id": r.pk, "reviewer": r.reviewer.username, "verdict": r.verdict, "reason": r.reason, "comment": r.comment,
+            "correction": r.correction,
             "created_at": r.created_at.isoformat(), "updated_at": r.updated_at.isoformat()}
 
 
@@ -126,7 +128,7 @@ def review(request, pk: int, body: ReviewIn):
     pair = _visible_pair(request, pk)
     try:
         done = submit(request.user, pair.pk, body.verdict, body.review_version, reason=body.reason,
-                      comment=body.comment)
+                      comment=body.comment, correction=body.correction)
     except ReviewError as exc:
         return JsonResponse({"detail": str(exc)}, status=400)
     except ReviewConflict as exc:

@@ -92,9 +92,13 @@ def store_import(user, name: str, source: str, filename: str, pairs: list[dict],
         prompt_set = PromptSet.objects.create(
             name=name, source=f"pairs import (job {job.pk})",
             description=description or f"Prompts of the {source} preference pairs in {filename[:200]}")
-        texts = list(dict.fromkeys(p["prompt"] for p in pairs))
-        Prompt.objects.bulk_create([Prompt(prompt_set=prompt_set, key=f"i{n}", text=t) for n, t in enumerate(texts)],
-                                   batch_size=2000)
+        columns: dict[str, dict] = {}  # a prompt's metadata: its first pair's other columns
+        for p in pairs:
+            columns.setdefault(p["prompt"], p.get("columns") or {})
+        Prompt.objects.bulk_create([Prompt(prompt_set=prompt_set, key=f"i{n}", text=t,
+                                           category=cols.get("category", "")[:100],
+                                           meta={"columns": cols} if cols else {})
+                                    for n, (t, cols) in enumerate(columns.items())], batch_size=2000)
         ids = dict(Prompt.objects.filter(prompt_set=prompt_set).values_list("text", "id"))
         insert_pairs({"job_id": job.pk, "prompt_id": ids[p["prompt"]], "key": f"import{n}", "method": source,
                       "constitution_version_id": None, "chosen": p["chosen"], "rejected": p["rejected"],

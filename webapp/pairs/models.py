@@ -19,6 +19,8 @@ class Review(models.Model):
     verdict = models.CharField(max_length=8, choices=VERDICTS)
     reason = models.CharField(max_length=16, choices=FLAG_REASONS, blank=True)
     comment = models.TextField(blank=True)
+    correction = models.TextField(blank=True, help_text="a better response the reviewer wrote: exports make it the "
+                                                        "chosen response, with its provenance")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

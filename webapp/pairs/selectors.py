@@ -14,6 +14,7 @@ from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Substr
 
+from alignment import records
 from webapp.feedback.models import IMPORTED, METHODS, Judgment, PreferencePair
 from webapp.pairs.models import Review
 
@@ -44,6 +45,9 @@ class PairFilter:
     length_min: int | None = None
     length_max: int | None = None
     q: str = ""
+    category: str = ""  # the prompt's category (a red-team set's, or an imported column's)
+    column: str = ""  # another imported column of the prompt, and the value it must have
+    value: str = ""
     sort: str = "id"
     errors: list[str] = field(default_factory=list)
 
@@ -66,6 +70,14 @@ class PairFilter:
                 value = ""
             setattr(f, name, value)
         f.q = query.get("q", "").strip()[:200]
+        f.category = query.get("category", "").strip()[:100]
+        f.column, f.value = query.get("column", "").strip(), query.get("value", "").strip()[:200]
+        if f.column and ("__" in f.column or not records.COLUMN_NAME.fullmatch(f.column)):
+            f.errors.append("column must be an imported column's name: letters, digits and _")
+            f.column = ""
+        if bool(f.column) != bool(f.value):
+            f.errors.append("a column filter needs both the column and its value")
+            f.column = f.value = ""
         f.sort = query.get("sort", "id")
         if f.sort not in SORTS:
             f.errors.append(f"sort must be one of {', '.join(SORTS)}")
@@ -102,6 +114,10 @@ class PairFilter:
             qs = qs.filter(human_verdict__in=["flip", "tie", "mixed"])
         elif self.judge_human == "no":
             qs = qs.filter(human_verdict="agree")
+        if self.category:
+            qs = qs.filter(prompt__category=self.category)
+        if self.column:
+            qs = qs.filter(**{f"prompt__meta__columns__{self.column}__exact": self.value})
         if self.q:
             rationale = Judgment.objects.filter(job_id=OuterRef("job_id"), prompt_id=OuterRef("prompt_id"),
                                                 rationale__icontains=self.q)
@@ -222,12 +238,22 @@ def neighbour(base: QuerySet, f: PairFilter, pair, backwards: bool = False) -> i
     return _ordered(qs, f.sort, backwards).values_list("id", flat=True).first()
 
 
-def next_in_queue(base: QuerySet, user) -> int | None:
-    """The most informative pair this reviewer has not reviewed and that still needs reviews:
-    order disagreements first, then the lowest margins."""
-    qs = base.filter(review_count__lt=settings.REVIEW_OVERLAP).exclude(
+def _queue(base: QuerySet, user) -> QuerySet:
+    """The pairs this reviewer has not reviewed and that still need reviews."""
+    return base.filter(review_count__lt=settings.REVIEW_OVERLAP).exclude(
         Exists(Review.objects.filter(pair_id=OuterRef("pk"), reviewer=user)))
-    return qs.order_by("-order_disagreement", "margin", "id").values_list("id", flat=True).first()
+
+
+def next_in_queue(base: QuerySet, user) -> int | None:
+    """The most informative pair in the reviewer's queue: order disagreements first, then the
+    lowest margins."""
+    return _queue(base, user).order_by("-order_disagreement", "margin", "id").values_list("id", flat=True).first()
+
+
+def review_progress(base: QuerySet, user) -> dict:
+    """A reviewer's count: pairs they reviewed (of those they can see) and pairs left in their queue."""
+    return {"done": base.filter(Exists(Review.objects.filter(pair_id=OuterRef("pk"), reviewer=user))).count(),
+            "left": _queue(base, user).count()}
 
 
 def pair_detail(pair: PreferencePair) -> dict:
@@ -237,9 +263,19 @@ def pair_detail(pair: PreferencePair) -> dict:
 
     doc = pair.constitution_version.document() if pair.constitution_version else None
     principles = {p.key: p for p in doc.principles} if doc else {}
-    judgments = list(Judgment.objects.filter(job_id=pair.job_id, prompt_id=pair.prompt_id).order_by("key"))
+    found = Judgment.objects.filter(job_id=pair.job_id, prompt_id=pair.prompt_id).order_by("key")
+    if pair.method in ("rl_cai", "salmon") and pair.principles:  # a SALMON run writes one record per principle
+        found = found.filter(principle_key__in=pair.principles)
+    judgments = list(found)
     for j in judgments:
         j.principle = principles.get(j.principle_key)  # type: ignore[attr-defined]  # shown beside it
+        j.negated_here = j.negated or j.principle_key in (pair.negated or [])  # type: ignore[attr-defined]
     samples = list(Response.objects.filter(job_id=pair.job_id, prompt_id=pair.prompt_id).order_by("sample_index"))
-    return {"judgments": judgments, "samples": samples,
+    version = pair.constitution_version
+    guidelines = [("this run", pair.job.config.get("review_guidelines") or "")]
+    if doc and version:
+        guidelines += [(f"{version.name} v{version.number}", p.fields.get("review_guidelines", ""))
+                       for p in doc.of_kind("preamble")]
+    return {"judgments": judgments, "samples": samples, "imported": pair.method in dict(IMPORTED),
+            "guidelines": [(source, text) for source, text in guidelines if text.strip()],
             "reviews": list(pair.reviews.select_related("reviewer").order_by("id"))}

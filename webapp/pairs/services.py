@@ -15,6 +15,7 @@ from webapp.feedback.models import PreferencePair
 from webapp.pairs.models import FLAG_REASONS, VERDICTS, Review
 
 MAX_COMMENT = 5000
+MAX_CORRECTION = 20_000
 
 
 class ReviewError(ValueError):
@@ -33,7 +34,7 @@ class Submitted:
     pair: PreferencePair
 
 
-def _check(verdict: str, reason: str, comment: str) -> None:
+def _check(verdict: str, reason: str, comment: str, correction: str = "") -> None:
     if verdict not in dict(VERDICTS):
         raise ReviewError(f"verdict must be one of {', '.join(dict(VERDICTS))}")
     if verdict == "flag" and reason not in dict(FLAG_REASONS):
@@ -42,6 +43,8 @@ def _check(verdict: str, reason: str, comment: str) -> None:
         raise ReviewError("only a flag takes a reason")
     if len(comment) > MAX_COMMENT:
         raise ReviewError(f"the comment is {len(comment)} characters; the limit is {MAX_COMMENT}")
+    if len(correction) > MAX_CORRECTION:
+        raise ReviewError(f"the better response is {len(correction)} characters; the limit is {MAX_CORRECTION}")
 
 
 def consensus(verdicts: list[str]) -> str:
@@ -51,9 +54,12 @@ def consensus(verdicts: list[str]) -> str:
     return verdicts[0] if len(set(verdicts)) == 1 else "mixed"
 
 
-def submit(user, pair_id: int, verdict: str, seen_version: int, reason: str = "", comment: str = "") -> Submitted:
+def submit(user, pair_id: int, verdict: str, seen_version: int, reason: str = "", comment: str = "",
+           correction: str = "") -> Submitted:
+    """Save (or change) this reviewer's review; `correction` is a better response they wrote."""
     require(user, "reviewer")
-    _check(verdict, reason, comment)
+    correction = correction.strip()
+    _check(verdict, reason, comment, correction)
     with transaction.atomic():
         pair = PreferencePair.objects.get(pk=pair_id)
         mine = Review.objects.filter(pair=pair, reviewer=user).first()
@@ -69,12 +75,13 @@ def submit(user, pair_id: int, verdict: str, seen_version: int, reason: str = ""
                                        "yours was not saved")
         previous = mine.verdict if mine else None
         if mine is None:
-            mine = Review.objects.create(pair=pair, reviewer=user, verdict=verdict, reason=reason, comment=comment)
+            mine = Review.objects.create(pair=pair, reviewer=user, verdict=verdict, reason=reason, comment=comment,
+                                         correction=correction)
         else:
-            mine.verdict, mine.reason, mine.comment = verdict, reason, comment
-            mine.save(update_fields=["verdict", "reason", "comment", "updated_at"])
+            mine.verdict, mine.reason, mine.comment, mine.correction = verdict, reason, comment, correction
+            mine.save(update_fields=["verdict", "reason", "comment", "correction", "updated_at"])
         verdicts = list(Review.objects.filter(pair=pair).order_by("id").values_list("verdict", flat=True))
         PreferencePair.objects.filter(pk=pair.pk).update(human_verdict=consensus(verdicts), review_count=len(verdicts))
-        record(user, "review", pair, verdict=verdict, previous=previous, reason=reason)
+        record(user, "review", pair, verdict=verdict, previous=previous, reason=reason, corrected=bool(correction))
         pair.refresh_from_db()
     return Submitted(mine, pair)

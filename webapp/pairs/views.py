@@ -6,17 +6,18 @@ from django.views.decorators.http import require_POST
 from alignment.errors import UserError
 from webapp.accounts.roles import has_role, role_required
 from webapp.constitutions.merge import word_diff
+from webapp.constitutions.visibility import visible_versions
 from webapp.feedback.judges import given_runs
 from webapp.feedback.models import IMPORTED, METHODS, PreferencePair
 from webapp.feedback.selectors import visible_pairs
 from webapp.feedback.services import pair_sources
-from webapp.jobs.selectors import visible_jobs
 from webapp.pairs import selectors
 from webapp.pairs.agreement import agreement_report, imported_run, imported_runs
 from webapp.pairs.charts import chart_data
 from webapp.pairs.importing import MAX_BYTES, import_pairs
 from webapp.pairs.models import FLAG_REASONS, VERDICTS
 from webapp.pairs.services import ReviewConflict, ReviewError, submit
+from webapp.prompts.selectors import prompt_columns, sampling_runs
 
 
 def _query_without(request, *names: str) -> str:
@@ -29,6 +30,7 @@ def _query_without(request, *names: str) -> str:
 def pair_list(request):
     f = selectors.PairFilter.from_query(request.GET)
     base = visible_pairs(request.user)
+    runs = list(pair_sources(request.user)[:100])
     try:
         page = selectors.pair_page(base, f, request.GET.get("after", ""))
     except selectors.FilterError as exc:
@@ -36,9 +38,10 @@ def pair_list(request):
         page = selectors.pair_page(base, f)
     return render(request, "pairs/list.html", {
         "f": f, **page, "query": _query_without(request, "after"), "methods": METHODS + IMPORTED, "sorts": selectors.SORTS,
-        "first_page": not request.GET.get("after"), "runs": pair_sources(request.user)[:100],
+        "first_page": not request.GET.get("after"), "runs": runs, "run_listed": any(r.pk == f.run for r in runs),
+        "versions": visible_versions(request.user).order_by("name", "-number")[:300], **prompt_columns(),
         "judge_runs": given_runs(request.user)[:50],
-        "sampling_runs": visible_jobs(request.user).filter(kind="sample", status="succeeded").order_by("-id")[:50]})
+        "sampling_runs": sampling_runs(request.user)[:50]})
 
 
 def _detail_context(request, pair: PreferencePair, f: selectors.PairFilter) -> dict:
@@ -50,6 +53,7 @@ def _detail_context(request, pair: PreferencePair, f: selectors.PairFilter) -> d
         "next_id": selectors.neighbour(base, f, pair), "prev_id": selectors.neighbour(base, f, pair, backwards=True),
         "diff": word_diff(pair.rejected, pair.chosen), "verdicts": VERDICTS, "reasons": FLAG_REASONS, "mine": mine,
         "can_review": has_role(request.user, "reviewer"), "in_queue": request.GET.get("queue") == "1",
+        "progress": selectors.review_progress(base, request.user) if has_role(request.user, "reviewer") else None,
     }
 
 
@@ -73,7 +77,8 @@ def review_pair(request, pk: int):
         if not 0 <= seen <= 2**62:
             raise ValueError(seen)
         submit(request.user, pair.pk, request.POST.get("verdict", ""), seen,
-               reason=request.POST.get("reason", ""), comment=request.POST.get("comment", ""))
+               reason=request.POST.get("reason", ""), comment=request.POST.get("comment", ""),
+               correction=request.POST.get("correction", ""))
     except (ValueError, ReviewError) as exc:
         message = str(exc) if isinstance(exc, ReviewError) else "the form is missing the version it was based on"
         context = _detail_context(request, pair, f) | {"error": message}

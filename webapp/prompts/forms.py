@@ -6,10 +6,32 @@ from webapp.core.forms import add_config_fields, queue_field
 from webapp.prompts.models import PromptSet
 
 
-class SampleForm(forms.Form):
+class PromptPick(forms.Form):
+    """Which prompts of the chosen set a launch takes (webapp.prompts.services.pick)."""
+
+    limit = forms.IntegerField(required=False, min_value=1, max_value=10_000_000,
+                               help_text="take at most N prompts (blank: all)")
+    offset = forms.IntegerField(required=False, min_value=0, max_value=10_000_000, initial=0,
+                                help_text="skip the first N (of the set in order, or of the seeded sample)")
+    sample_seed = forms.IntegerField(required=False, min_value=0, max_value=2**32 - 1, label="Random sample seed",
+                                     help_text="blank: the set in order; a number: a random sample drawn with that "
+                                               "seed (the same seed draws the same prompts). To keep evaluation "
+                                               "prompts out of training, split the set on its page")
+
+
+def picked(data: dict) -> dict:
+    """A PromptPick form's choices as launch keyword arguments."""
+    return {"limit": data.get("limit"), "offset": data.get("offset") or 0, "sample_seed": data.get("sample_seed")}
+
+
+class SplitForm(forms.Form):
+    heldout = forms.FloatField(min_value=0.01, max_value=0.99, initial=0.2, label="Held-out share")
+    seed = forms.IntegerField(min_value=0, max_value=2**32 - 1, initial=0)
+
+
+class SampleForm(PromptPick):
     prompt_set = forms.ModelChoiceField(queryset=PromptSet.objects.all())
-    limit = forms.IntegerField(required=False, min_value=1, max_value=1_000_000,
-                               help_text="use only the first N prompts (blank: all)")
+    field_order = ["prompt_set", "limit", "offset", "sample_seed"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

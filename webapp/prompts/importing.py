@@ -14,8 +14,11 @@ MAX_PROMPTS = 100_000
 MAX_PROMPT_CHARS = 20_000
 
 
-def parse(name: str, data: bytes) -> list[tuple[str, str, str]]:
-    """(key, text, category) rows from a .jsonl or .csv upload."""
+KNOWN = {"key", "id", "prompt", "messages", "category"}
+
+
+def parse(name: str, data: bytes) -> list[tuple[str, str, str, dict]]:
+    """(key, text, category, other columns) rows from a .jsonl or .csv upload."""
     if len(data) > MAX_BYTES:
         raise UserError(f"{name}: {len(data)} bytes; the limit is {MAX_BYTES}")
     text = records.decode(name, data)
@@ -26,16 +29,17 @@ def parse(name: str, data: bytes) -> list[tuple[str, str, str]]:
         objects = records.csv_objects(text, name, required="prompt")
     else:
         raise UserError(f"{name}: upload a .jsonl or .csv file")
-    rows: list[tuple[str, str, str]] = []
+    rows: list[tuple[str, str, str, dict]] = []
     for where, obj in objects:
         key = str(obj.get("key") or obj.get("id") or where.rpartition(" ")[2])
-        rows.append((key, records.prompt_of(obj, where, MAX_PROMPT_CHARS), str(obj.get("category") or "")[:100]))
+        rows.append((key, records.prompt_of(obj, where, MAX_PROMPT_CHARS), str(obj.get("category") or "")[:100],
+                     records.metadata_of(obj, KNOWN)))
         if len(rows) > MAX_PROMPTS:
             raise UserError(f"{name}: more than {MAX_PROMPTS} prompts; the limit is {MAX_PROMPTS}")
     if not rows:
         raise UserError(f"{name}: no prompts found")
     seen: set[str] = set()
-    for key, _, _ in rows:
+    for key, *_ in rows:
         if len(key) > 200:
             raise UserError(f"{name}: key {key[:40]!r}... is longer than 200 characters")
         if key in seen:
@@ -51,6 +55,6 @@ def import_prompt_set(name: str, description: str, filename: str, data: bytes) -
         raise UserError(f"name: a prompt set called {name!r} already exists")
     rows = parse(filename, data)
     prompt_set = PromptSet.objects.create(name=name, description=description, source=f"upload: {filename}"[:200])
-    Prompt.objects.bulk_create([Prompt(prompt_set=prompt_set, key=k, text=t, category=c) for k, t, c in rows],
-                               batch_size=1000)
+    Prompt.objects.bulk_create([Prompt(prompt_set=prompt_set, key=k, text=t, category=c,
+                                       meta={"columns": m} if m else {}) for k, t, c, m in rows], batch_size=1000)
     return prompt_set

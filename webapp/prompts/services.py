@@ -1,8 +1,11 @@
-"""Prompt sets: loading the shipped ones, and launching the sampling job."""
+"""Prompt sets: loading the shipped ones, which prompts a launch takes, saved splits, and
+launching the sampling job."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import random
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -13,6 +16,7 @@ from alignment import records, redteam
 from alignment.errors import UserError
 from alignment.sampling import SampleConfig
 from webapp.core.model_names import check_model, lineage
+from webapp.core.models import record
 from webapp.jobs import services as jobs
 from webapp.jobs.models import Job
 from webapp.prompts.models import Prompt, PromptSet, Response
@@ -61,22 +65,76 @@ def load_shipped_prompt_sets() -> list[LoadedSet]:
     return loaded
 
 
-def launch_sampling(user, prompt_set: PromptSet, choices: dict, limit: int | None = None, queue: str = "default"):
+def pick(limit: int | None = None, offset: int | None = 0, sample_seed: int | None = None) -> dict:
+    """Which of a set's prompts a launch takes (its snapshot keys; `chosen_prompts` reads them): a
+    seeded random sample of the set or the set in order, from `offset`, at most `limit`."""
+    if limit is not None and not 1 <= limit <= 10_000_000:
+        raise UserError("limit must be at least 1")
+    if not 0 <= (offset or 0) <= 10_000_000:
+        raise UserError("offset must be between 0 and 10000000")
+    if sample_seed is not None and not 0 <= sample_seed < 2**32:
+        raise UserError("sample seed must be between 0 and 4294967295")
+    return {"limit": limit, "offset": offset or 0, "sample_seed": sample_seed}
+
+
+def launch_sampling(user, prompt_set: PromptSet, choices: dict, limit: int | None = None, queue: str = "default",
+                    offset: int = 0, sample_seed: int | None = None):
     """Validate everything a sampling run needs before a job exists, then launch it."""
     config = SampleConfig.from_choices(choices)
     model = check_model(user, config.model)  # an unknown or unreadable model fails here, not in the worker
     if not prompt_set.prompts.exists():
         raise UserError(f"prompt set {prompt_set.name!r} has no prompts")
-    if limit is not None and limit < 1:
-        raise UserError("limit must be at least 1")
-    snapshot = config.choices() | {"prompt_set": prompt_set.pk, "prompt_set_name": prompt_set.name, "limit": limit}
+    snapshot = config.choices() | {"prompt_set": prompt_set.pk, "prompt_set_name": prompt_set.name} | pick(
+        limit, offset, sample_seed)
     return jobs.launch("sample", snapshot, user, queue=queue, derived_from=lineage(model))
 
 
+@transaction.atomic
+def split_prompt_set(user, prompt_set: PromptSet, heldout: float, seed: int) -> tuple[PromptSet, PromptSet]:
+    """Save a train / held-out split of a set as two new sets (each prompt in exactly one, drawn
+    from the seed and its key), so an evaluation on the held-out part never sees a training prompt."""
+    from webapp.accounts.roles import require
+
+    require(user, "operator")
+    if not 0.01 <= heldout <= 0.99:
+        raise UserError("the held-out share must be between 0.01 and 0.99")
+    if not 0 <= seed < 2**32:
+        raise UserError("seed must be between 0 and 4294967295")
+    prompts = list(prompt_set.prompts.order_by("id"))
+    parts: dict[str, list[Prompt]] = {"train": [], "held-out": []}
+    for p in prompts:
+        draw = int.from_bytes(hashlib.sha256(f"{seed}:{p.key}".encode()).digest()[:8], "big") / 2**64
+        parts["held-out" if draw < heldout else "train"].append(p)
+    if not parts["train"] or not parts["held-out"]:
+        raise UserError(f"{len(prompts)} prompts are too few to split with a held-out share of {heldout}")
+    made = []
+    for part, members in parts.items():
+        name = f"{prompt_set.name} · {part}"[:200]
+        if PromptSet.objects.filter(name=name).exists():
+            raise UserError(f"a prompt set named {name!r} already exists: this set was split before")
+        made.append(PromptSet.objects.create(
+            name=name, source=f"split of set {prompt_set.pk}"[:200],
+            description=f"The {part} part ({len(members)} of {len(prompts)} prompts) of {prompt_set.name}, "
+                        f"held-out share {heldout}, seed {seed}: each prompt is in exactly one part."))
+        Prompt.objects.bulk_create([Prompt(prompt_set=made[-1], key=p.key, text=p.text, category=p.category,
+                                           meta={**p.meta, "split_of": prompt_set.pk}) for p in members],
+                                   batch_size=1000)
+    record(user, "split_prompt_set", prompt_set, heldout=heldout, seed=seed, train=made[0].pk, heldout_set=made[1].pk)
+    return made[0], made[1]
+
+
 def chosen_prompts(job: Job) -> list[Prompt]:
-    """The prompts a job was launched on: its set, in id order, up to its limit."""
+    """The prompts a job was launched on (see `pick`), in id order."""
     cfg = job.config
-    return list(Prompt.objects.filter(prompt_set_id=cfg["prompt_set"]).order_by("id")[: cfg.get("limit") or None])
+    qs = Prompt.objects.filter(prompt_set_id=cfg["prompt_set"]).order_by("id")
+    start, limit = cfg.get("offset") or 0, cfg.get("limit")
+    end = start + limit if limit else None
+    if cfg.get("sample_seed") is None:
+        return list(qs[start:end])
+    ids = list(qs.values_list("id", flat=True))
+    random.Random(cfg["sample_seed"]).shuffle(ids)
+    taken = sorted(ids[start:end])
+    return [p for i in range(0, len(taken), 5000) for p in qs.filter(id__in=taken[i:i + 5000])]
 
 
 def prompt_row(prompt: Prompt, **extra) -> dict:

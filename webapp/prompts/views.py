@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
 from alignment.errors import UserError
 from alignment.sampling import SampleConfig
@@ -7,10 +8,10 @@ from alignment.synthesis import SynthesisConfig
 from webapp.accounts.roles import role_required
 from webapp.core.forms import chosen
 from webapp.prompts import selectors
-from webapp.prompts.forms import ImportPromptsForm, SampleForm, SynthesisForm
+from webapp.prompts.forms import ImportPromptsForm, SampleForm, SplitForm, SynthesisForm, picked
 from webapp.prompts.importing import import_prompt_set
 from webapp.prompts.models import PromptSet
-from webapp.prompts.services import launch_sampling
+from webapp.prompts.services import launch_sampling, split_prompt_set
 from webapp.prompts.synthesis import launch_synthesis
 
 
@@ -21,7 +22,25 @@ def prompt_set_list(request):
 def prompt_set_detail(request, pk: int):
     prompt_set = get_object_or_404(PromptSet, pk=pk)
     page = selectors.prompt_page(prompt_set, after=request.GET.get("after"))
-    return render(request, "prompts/set_detail.html", {"set": prompt_set, **page})
+    return render(request, "prompts/set_detail.html", {"set": prompt_set, **page, "split_form": SplitForm()})
+
+
+@require_POST
+@role_required("operator")
+def split_set(request, pk: int):
+    prompt_set = get_object_or_404(PromptSet, pk=pk)
+    form = SplitForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise UserError("; ".join(f"{k}: {' '.join(str(e) for e in v)}" for k, v in form.errors.items()))
+        train, heldout = split_prompt_set(request.user, prompt_set, form.cleaned_data["heldout"], form.cleaned_data["seed"])
+    except UserError as exc:
+        page = selectors.prompt_page(prompt_set)
+        return render(request, "prompts/set_detail.html", {"set": prompt_set, **page, "split_form": form,
+                                                           "split_error": str(exc)}, status=400)
+    messages.success(request, f"Split into {train.name!r} ({train.prompts.count()} prompts) and {heldout.name!r} "
+                              f"({heldout.prompts.count()} prompts).")
+    return redirect("prompt_set", pk=heldout.pk)
 
 
 @role_required("operator")
@@ -30,8 +49,8 @@ def sample_new(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            job = launch_sampling(request.user, data["prompt_set"], chosen(SampleConfig, data), limit=data.get("limit"),
-                                  queue=data["queue"])
+            job = launch_sampling(request.user, data["prompt_set"], chosen(SampleConfig, data), queue=data["queue"],
+                                  **picked(data))
         except UserError as exc:
             form.add_error(None, str(exc))
         else:

@@ -34,6 +34,8 @@ class EvaluateIn(Schema):
     benign_set: int | None = Field(None, description="behaviour: benign prompts (over-refusal); prompt_set holds "
                                                      "the harmful ones")
     limit: int | None = None
+    offset: int = Field(0, description="skip the first N prompts (of the set in order, or of the seeded sample)")
+    sample_seed: int | None = Field(None, description="a random sample of the prompt set drawn with this seed")
 
 
 class SelfRewardIn(Schema):
@@ -41,6 +43,8 @@ class SelfRewardIn(Schema):
     prompt_set: int
     constitution_version: int
     limit: int | None = None
+    offset: int = Field(0, description="skip the first N prompts (of the set in order, or of the seeded sample)")
+    sample_seed: int | None = Field(None, description="a random sample of the prompt set drawn with this seed")
     heldout_from: int | None = Field(None, description="an imported human set (or run): the pairs each iteration's "
                                                        "judge is scored on")
     eft_from: int | None = Field(None, description="human-ranked pairs for the EFT stage: the loop starts from M0")
@@ -95,8 +99,8 @@ def list_models(request):
 @router.post("/evaluations", response={201: dict})
 def launch_evaluation(request, body: EvaluateIn):
     require(request.user, "operator")
-    job = evaluations.launch_evaluation(request.user, choices_of(body.config), limit=body.limit,
-                                        **_inputs(request, body))
+    job = evaluations.launch_evaluation(request.user, choices_of(body.config), limit=body.limit, offset=body.offset,
+                                        sample_seed=body.sample_seed, **_inputs(request, body))
     return 201, {"job": job.pk, "evaluation": job.evaluation.pk}
 
 
@@ -111,7 +115,8 @@ def launch_loop(request, body: SelfRewardIn):
     benign = get_or_400(PromptSet.objects.all(), body.benign_set, "prompt set")
     job = services.launch_self_rewarding(request.user, body.name, choices_of(body.config), found["prompt_set"],
                                          found["constitution_version"], body.limit, heldout_from=heldout,
-                                         eft_from=eft, harmful_set=harmful, benign_set=benign)
+                                         eft_from=eft, harmful_set=harmful, benign_set=benign, offset=body.offset,
+                                         sample_seed=body.sample_seed)
     return 201, {"job": job.pk, "config": job.config}
 
 

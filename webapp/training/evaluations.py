@@ -16,6 +16,7 @@ from webapp.datasets.selectors import check_dataset
 from webapp.datasets.selectors import lineage as dataset_lineage
 from webapp.jobs import services as jobs
 from webapp.jobs.selectors import visible_jobs
+from webapp.prompts.services import pick
 from webapp.training.models import Evaluation
 from webapp.training.selectors import visible_models
 from webapp.training.services import check_reward_model
@@ -24,7 +25,7 @@ HEADLINE = {"win_rate": "win_rate", "behaviour": "refusal_rate"}  # the score ea
 
 
 def launch_evaluation(user, choices: dict, constitution_version=None, prompt_set=None, dataset=None,
-                      limit: int | None = None, benign_set=None):
+                      limit: int | None = None, benign_set=None, offset: int = 0, sample_seed: int | None = None):
     config = EvalConfig.from_choices(choices)
     version = constitution_version
     benign = None
@@ -68,11 +69,9 @@ def launch_evaluation(user, choices: dict, constitution_version=None, prompt_set
         else:
             version = None
         prompt_set = None
-    if limit is not None and limit < 1:
-        raise UserError("limit must be at least 1")
     snapshot = config.choices() | {"constitution_version": version.pk if version else None,
                                    "prompt_set": prompt_set.pk if prompt_set else None,
-                                   "dataset": dataset.pk if dataset else None, "limit": limit} | (
+                                   "dataset": dataset.pk if dataset else None} | pick(limit, offset, sample_seed) | (
         {"benign_set": benign.pk, "benign_set_name": benign.name} if benign else {})
     with transaction.atomic():
         job = jobs.launch("evaluate", snapshot, user, constitution_version=version,
@@ -128,6 +127,21 @@ def visible_evaluations(user) -> QuerySet[Evaluation]:
     """Evaluations whose job this user may see (it derives from the version, the dataset and the
     models it evaluated)."""
     return Evaluation.objects.filter(Q(job__isnull=True) | Q(job__in=visible_jobs(user)))
+
+
+def measure_of(row: Evaluation) -> tuple:
+    """What an evaluation measures: rows with the same measure are comparable, no others."""
+    return (row.kind, row.principles, row.judge, row.baseline if row.kind == "win_rate" else "",
+            row.constitution_version_id, row.prompt_set_id, row.config.get("benign_set"), row.dataset_id)
+
+
+def leaderboard_groups(user) -> list[dict]:
+    """The leaderboard as groups of comparable evaluations (same measure, prompts or data,
+    constitution version, judge and baseline), best first within each, largest group first."""
+    groups: dict[tuple, list[Evaluation]] = {}
+    for row in leaderboard(user):
+        groups.setdefault(measure_of(row), []).append(row)
+    return [{"rows": rows, "first": rows[0]} for rows in sorted(groups.values(), key=lambda g: (-len(g), g[0].kind))]
 
 
 def leaderboard(user):

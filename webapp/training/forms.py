@@ -9,11 +9,12 @@ from alignment.evaluation import EvalConfig
 from alignment.selfreward import SelfRewardConfig
 from alignment.training.config import TrainConfig
 from webapp.constitutions.models import ConstitutionVersion
-from webapp.core.forms import VersionChoice, add_config_fields
+from webapp.core.forms import VersionChoice, add_config_fields, offer_gpu_device
 from webapp.datasets.models import Dataset
 from webapp.datasets.selectors import visible_datasets
 from webapp.feedback.forms import SourceChoice
 from webapp.jobs.models import Job
+from webapp.prompts.forms import PromptPick
 from webapp.prompts.models import PromptSet
 
 
@@ -43,19 +44,18 @@ class TrainForm(forms.Form):
     def __init__(self, *args, versions=None, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         add_config_fields(self, TrainConfig)
+        offer_gpu_device(self.fields["device"])
         _versions(self, versions)
         _datasets(self, user)
 
 
-class EvaluateForm(forms.Form):
+class EvaluateForm(PromptPick):
     constitution_version = VersionChoice(queryset=ConstitutionVersion.objects.none(), required=False,
                                          help_text="win rate: the judge's comparison principles")
     prompt_set = forms.ModelChoiceField(queryset=PromptSet.objects.all(), required=False,
                                         help_text="win rate: held-out prompts; behaviour: the harmful (red-team) prompts")
     benign_set = forms.ModelChoiceField(queryset=PromptSet.objects.all(), required=False,
                                         help_text="behaviour: benign prompts, for the over-refusal rate")
-    limit = forms.IntegerField(required=False, min_value=1, help_text="win rate and behaviour: only the first N prompts "
-                                                                      "(of each set)")
     dataset = DatasetChoice(queryset=Dataset.objects.none(), required=False,
                             help_text="reward-model accuracy: labeled pairs (e.g. an imported human set)")
 
@@ -64,14 +64,13 @@ class EvaluateForm(forms.Form):
         add_config_fields(self, EvalConfig)
         _datasets(self, user, kind="preference")
         self.order_fields(["kind", "model", "baseline", "judge", "constitution_version", "principles", "prompt_set",
-                           "benign_set", "limit", "dataset"])
+                           "benign_set", "limit", "offset", "sample_seed", "dataset"])
         _versions(self, versions)
 
 
-class SelfRewardForm(forms.Form):
+class SelfRewardForm(PromptPick):
     name = forms.SlugField(max_length=100, help_text="the loop's models are registered as NAME-m2, NAME-m3, ...")
     prompt_set = forms.ModelChoiceField(queryset=PromptSet.objects.all(), help_text="seed prompts")
-    limit = forms.IntegerField(required=False, min_value=1, help_text="use only the first N seed prompts")
     constitution_version = VersionChoice(queryset=ConstitutionVersion.objects.none(),
                                          help_text="a version with the additive rubric the model judges itself by")
 
@@ -92,6 +91,7 @@ class SelfRewardForm(forms.Form):
     def __init__(self, *args, versions=None, sources=None, **kwargs):
         super().__init__(*args, **kwargs)
         add_config_fields(self, SelfRewardConfig)
+        self.order_fields(["name", "prompt_set", "limit", "offset", "sample_seed", "constitution_version"])
         _versions(self, versions)
         for name in ("heldout_from", "eft_from"):
             self.fields[name].queryset = sources if sources is not None else Job.objects.none()

@@ -27,6 +27,7 @@ from webapp.feedback.services import pair_sources, versions_of
 from webapp.jobs import services as jobs
 from webapp.jobs.engine import add_artifact
 from webapp.jobs.models import Job
+from webapp.prompts.services import pick
 from webapp.training.models import TrainedModel
 
 NAME = re.compile(r"[a-z0-9][a-z0-9-]{1,99}")
@@ -168,7 +169,7 @@ class LoopIngest:
 
 def launch_self_rewarding(user, name: str, choices: dict, prompt_set, version, limit: int | None = None,
                           heldout_from: Job | None = None, eft_from: Job | None = None, harmful_set=None,
-                          benign_set=None) -> Job:
+                          benign_set=None, offset: int = 0, sample_seed: int | None = None) -> Job:
     """The loop; `heldout_from` (an imported human set or a run) gives the pairs each iteration's
     judge is scored on (how often it prefers the labelled response); `eft_from`, the human-ranked
     pairs of the EFT stage (the loop then starts from M0); `harmful_set` and `benign_set`, the
@@ -204,6 +205,6 @@ def launch_self_rewarding(user, name: str, choices: dict, prompt_set, version, l
         derived |= versions_of(source)
     if harmful_set is not None:
         held |= {"harmful_set": harmful_set.pk, "benign_set": benign_set.pk}
-    snapshot = config.choices() | {"name": name, "prompt_set": prompt_set.pk, "limit": limit,
+    snapshot = config.choices() | pick(limit, offset, sample_seed) | {"name": name, "prompt_set": prompt_set.pk,
                                    "constitution_version": version.pk} | held
     return jobs.launch("self_reward", snapshot, user, constitution_version=version, derived_from=derived)

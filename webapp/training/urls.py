@@ -10,4 +10,6 @@ urlpatterns = [
     path("evaluate/", views.new_evaluation, name="evaluation_new"),
     path("self-rewarding/", views.new_self_rewarding, name="self_rewarding_new"),
     path("leaderboard/", views.leaderboard, name="leaderboard"),
+    path("lineage/models/<id:pk>/", views.model_lineage, name="lineage_model"),
+    path("lineage/datasets/<id:pk>/", views.dataset_lineage, name="lineage_dataset"),
 ]

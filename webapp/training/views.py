@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 
 from alignment.errors import UserError
 from alignment.evaluation import EvalConfig
@@ -10,17 +10,18 @@ from webapp.constitutions.models import ConstitutionVersion
 from webapp.constitutions.visibility import visible_to
 from webapp.core.forms import chosen
 from webapp.core.lookups import as_id
+from webapp.datasets.selectors import visible_datasets
 from webapp.feedback.services import pair_sources
-from webapp.training import selectors
-from webapp.training.evaluations import behaviour_preset, harmlessness_preset, launch_evaluation
-from webapp.training.evaluations import leaderboard as leaderboard_rows
+from webapp.prompts.forms import picked
+from webapp.training import lineage, selectors
+from webapp.training.evaluations import behaviour_preset, harmlessness_preset, launch_evaluation, leaderboard_groups
 from webapp.training.forms import EvaluateForm, SelfRewardForm, TrainForm
 from webapp.training.services import launch_self_rewarding, launch_training, preview
 
 
 def inputs(data: dict) -> dict:
     """What an evaluation runs on, besides its choices."""
-    return {k: data.get(k) for k in ("constitution_version", "prompt_set", "dataset", "limit", "benign_set")}
+    return {k: data.get(k) for k in ("constitution_version", "prompt_set", "dataset", "benign_set")} | picked(data)
 
 
 def _versions(request):
@@ -99,7 +100,7 @@ def new_evaluation(request):
 
 
 def leaderboard(request):
-    return render(request, "training/leaderboard.html", {"rows": leaderboard_rows(request.user)})
+    return render(request, "training/leaderboard.html", {"groups": leaderboard_groups(request.user)})
 
 
 @role_required("operator")
@@ -111,7 +112,7 @@ def new_self_rewarding(request):
     return _launch_page(request, form, "training/selfreward.html",
                         lambda data: launch_self_rewarding(request.user, data["name"], chosen(SelfRewardConfig, data),
                                                            data["prompt_set"], data["constitution_version"],
-                                                           data.get("limit"), heldout_from=data.get("heldout_from"),
+                                                           heldout_from=data.get("heldout_from"), **picked(data),
                                                            eft_from=data.get("eft_from"),
                                                            harmful_set=data.get("harmful_set"),
                                                            benign_set=data.get("benign_set")),
@@ -121,3 +122,15 @@ def new_self_rewarding(request):
 def _shipped_test_part(user) -> int | None:
     """The shipped human set's test part, the loop's default held-out set."""
     return pair_sources(user).filter(kind="import", config__part="test").values_list("pk", flat=True).first()
+
+
+def model_lineage(request, pk: int):
+    model = get_object_or_404(selectors.visible_models(request.user).select_related("dataset", "job"), pk=pk)
+    return render(request, "training/lineage.html", {"what": f"model {model.name}",
+                                                      "stages": lineage.of_model(request.user, model)})
+
+
+def dataset_lineage(request, pk: int):
+    dataset = get_object_or_404(visible_datasets(request.user).select_related("job"), pk=pk)
+    return render(request, "training/lineage.html", {"what": f"dataset {dataset.name}",
+                                                      "stages": lineage.of_dataset(request.user, dataset)})

@@ -31,4 +31,5 @@ def run(ctx: JobContext) -> dict:
     ctx.run_kind(config_of(job, TrainConfig, **files), on_event)
     model = register(job, summary)
     return {"model": model.name, "path": model.path, "global_step": summary["global_step"],
-            "train_loss": summary["train_loss"], "resumed_from": summary.get("resumed_from")}
+            "train_loss": summary["train_loss"], "resumed_from": summary.get("resumed_from"),
+            "tracking": summary.get("tracking") or {}}

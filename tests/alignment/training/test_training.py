@@ -216,3 +216,13 @@ def test_the_memory_estimate_counts_what_the_method_holds():
     lora = estimate(TrainConfig(method="dpo", lora=True).resolved(), policy, None, gpu=True)
     assert "reference policy" not in lora and lora["weights"] == params * 2
     assert "logits of one batch (float32)" not in estimate(TrainConfig(method="reward").resolved(), policy, None, False)
+
+
+def test_a_run_can_also_write_tensorboard_and_mlflow_offline_into_its_folder(data, tmp_path):
+    summary, _ = run_collecting(TrainConfig(method="sft", dataset=data["sft"], output=str(tmp_path), tracking="both",
+                                            **TINY))
+    assert list((tmp_path / "tensorboard").glob("events.out.tfevents.*"))
+    losses = list((tmp_path / "mlruns").glob("*/*/metrics/loss"))
+    assert len(losses) == 1 and len(losses[0].read_text().splitlines()) == 2  # one line a step
+    assert summary["tracking"]["tensorboard"]["open"] == f"tensorboard --logdir {tmp_path / 'tensorboard'}"
+    assert summary["tracking"]["mlflow"]["open"].startswith("mlflow ui --backend-store-uri file://")

@@ -276,3 +276,24 @@ def test_unpaired_examples_for_kto_follow_scores_preferences_and_flags(make_pair
     labels = {r["completion"][0]["content"]: r["label"] for r in rows}
     assert labels == {"great": True, "fine": False, "preferred": True, "not preferred": False, "bad one": False,
                       "bad two": False}
+
+
+@pytest.mark.django_db
+def test_a_reviewers_better_response_becomes_the_chosen_one_with_its_provenance(make_pair, make_user):
+    reviewer, operator = make_user("reviewer", "corrector"), make_user("operator")
+    agreed = make_pair(chosen="Fine answer.", rejected="Bad answer.")
+    flipped = make_pair(chosen="Judge's pick.", rejected="People's pick.")
+    flagged = make_pair(chosen="Both", rejected="are bad")
+    submit(reviewer, agreed.pk, "agree", 0, correction="  A far better answer.  ")
+    submit(reviewer, flipped.pk, "flip", 0, correction="Better than both.")
+    submit(reviewer, flagged.pk, "flag", 0, reason="both_bad", correction="What it should have said.")
+    rows = {r["pair_id"]: r for r in lines(write(launch_export(operator, "corrected", {}), operator))}
+    first, second, third = rows[agreed.pk], rows[flipped.pk], rows[flagged.pk]
+    assert first["chosen"][-1]["content"] == "A far better answer." and first["rejected"][-1]["content"] == "Bad answer."
+    assert second["rejected"][-1]["content"] == "Judge's pick."  # the worse one once people flipped the pair
+    assert third["chosen"][-1]["content"] == "What it should have said."  # a correction rescues a flagged pair
+    assert all((r["chosen_source"], r["corrected_by"], r["soft_label"]) == ("correction", "corrector", 1.0)
+               for r in (first, second, third))
+    sft = lines(write(launch_export(operator, "corrected-sft", {}, kind="sft"), operator))
+    assert sorted(r["completion"][-1]["content"] for r in sft) == ["A far better answer.", "Better than both.",
+                                                                   "What it should have said."]

@@ -62,10 +62,11 @@ def test_a_viewer_cannot_launch(client_as, small_set, version):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_launched_run_is_pinned_to_its_version_which_then_cannot_be_deleted(client_as, small_set, version):
-    response = client_as("operator").post("/feedback/new/", form(small_set, version))
+    response = client_as("operator").post("/feedback/new/", form(small_set, version, review_guidelines="Be *kind*."))
     job = Job.objects.get()
     assert response["Location"] == f"/jobs/{job.pk}/"
     assert job.constitution_version == version and job.config["method"] == "rl_cai"
+    assert job.config["review_guidelines"] == "Be *kind*."  # shown beside each of its pairs
     assert constitutions.where_used(version)["jobs"] == [job]
     with pytest.raises(constitutions.InUse):
         constitutions.delete_constitution(version.constitution.owner, version.constitution)

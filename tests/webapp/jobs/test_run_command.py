@@ -51,7 +51,7 @@ def test_charter_run_serves_the_app_and_ctrl_c_stops_everything(tmp_path):
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login_page).group(1)
         body = urllib.parse.urlencode({"username": user, "password": password, "csrfmiddlewaretoken": token})
         page = opener.open(f"{base}/accounts/login/", data=body.encode(), timeout=10)
-        assert page.url == f"{base}/jobs/"
+        assert page.url == f"{base}/" and "From a constitution to an evaluated model" in page.read().decode()
         assert "Benign instructions" in opener.open(f"{base}/prompts/", timeout=10).read().decode()
     finally:
         proc.send_signal(signal.SIGINT)

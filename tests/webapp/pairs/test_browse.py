@@ -138,3 +138,67 @@ def test_neighbours_of_a_pair_outside_the_filter_stay_inside_it(make_pair, make_
     assert neighbour(base, f, outside, backwards=True) == high.pk
     assert neighbour(base, f, outside) is None
     assert neighbour(base, f, low) == high.pk
+
+
+@pytest.mark.django_db
+def test_a_salmon_record_shows_only_its_own_principles_judgments_and_marks_its_negation(client_as, make_pair, pair_run):
+    pair = make_pair(method="salmon", principle="honest")
+    pair.negated = ["honest"]
+    pair.save()
+    for key, principle, rationale in (("j1", "honest", ""), ("j2", "helpful", "another record's judgment")):
+        Judgment.objects.create(job=pair_run["job"], prompt=pair.prompt, key=key, judge_model="m", order=1, p_a=0.6,
+                                p_first=0.6, constitution_version=pair_run["version"], principle_key=principle,
+                                rationale=rationale, latency_ms=3)
+    body = client_as("viewer").get(f"/pairs/{pair.pk}/").content.decode()
+    rows = body[body.index('id="judgment-rows"'):body.index("</tbody>", body.index('id="judgment-rows"'))]
+    assert "<code>honest</code>" in rows and "<code>helpful</code>" not in rows
+    assert "another record's judgment" not in body
+    assert 'class="pill negated"' in rows  # the record teaches the principle's negation
+    assert "log-probabilities of (A) and (B) only" in rows  # no empty rationale box
+
+
+@pytest.mark.django_db
+def test_an_imported_pair_is_not_described_as_judged(client_as, make_pair):
+    pair = make_pair(method="human")
+    body = client_as("reviewer").get(f"/pairs/{pair.pk}/").content.decode()
+    assert "no judge labelled this pair" in body and "an imported pair carries its source's label" in body
+    assert "Agree with the label" in body and "Agree with the judge" not in body
+    assert "critique/revision chain" not in body
+
+
+@pytest.mark.django_db
+def test_review_guidelines_of_the_run_and_of_its_version_are_shown_beside_the_pair(client_as, make_user):
+    from pathlib import Path
+
+    from alignment.constitution import from_yaml
+    from webapp.constitutions import services as constitutions
+    from webapp.feedback.models import PreferencePair
+    from webapp.jobs.models import Job
+    from webapp.prompts.models import Prompt, PromptSet
+
+    shipped = Path(__file__).resolve().parents[3] / "principles" / "hhh-comparison.yaml"
+    version = constitutions.create(make_user("editor", "guide-author"), from_yaml(shipped.read_bytes())).head
+    job = Job.objects.create(kind="feedback", status="succeeded", constitution_version=version,
+                             config={"review_guidelines": "Prefer **short** answers. <script>alert(1)</script>"})
+    prompt = Prompt.objects.create(prompt_set=PromptSet.objects.create(name="g"), key="g", text="Hi?")
+    pair = PreferencePair.objects.create(job=job, prompt=prompt, key="g", method="rl_cai", constitution_version=version,
+                                         chosen="Hello.", rejected="Go away.", soft_label=0.8, margin=0.6,
+                                         principles=["helpfulness"])
+    body = client_as("reviewer").get(f"/pairs/{pair.pk}/").content.decode()
+    box = body[body.index('id="review-guidelines"'):body.index("</section>", body.index('id="review-guidelines"'))]
+    assert "<strong>short</strong>" in box and "<script>" not in box  # Markdown, sanitised
+    assert "from this run" in box and "refusing a benign one" in box.replace("\n", " ")  # the version's own, too
+
+
+@pytest.mark.django_db
+def test_the_run_and_version_filters_are_pickers_that_keep_the_choice(client_as, make_pair, pair_run):
+    make_pair()
+    job, version = pair_run["job"], pair_run["version"]
+    job.config = {**job.config, "name": "otter run"}
+    job.result = {"pairs": 1}
+    job.save()
+    body = client_as("viewer").get(f"/pairs/?run={job.pk}&version={version.pk}").content.decode()
+    run_box = body[body.index('id="filter-run"'):body.index("</select>", body.index('id="filter-run"'))]
+    version_box = body[body.index('id="filter-version"'):body.index("</select>", body.index('id="filter-version"'))]
+    assert re.search(rf'<option value="{job.pk}" selected>otter run', run_box)
+    assert f'<option value="{version.pk}" selected>Review rules v1</option>' in version_box

@@ -97,3 +97,19 @@ def test_a_path_in_the_file_name_is_only_a_label(client_as, tmp_path, settings):
 def test_a_viewer_cannot_import(client_as):
     response = upload(client_as("viewer"), "x.jsonl", b'{"prompt": "p", "chosen": "c", "rejected": "r"}')
     assert response.status_code == 403 and not Job.objects.exists()
+
+
+@pytest.mark.django_db
+def test_imported_columns_are_kept_on_the_prompt_and_filter_the_pairs_list(client_as):
+    client = client_as("operator")
+    rows = [{"prompt": "How do I pick a lock?", "chosen": "I can't help.", "rejected": "Use a pin.",
+             "category": "crime", "source": "forum"},
+            {"prompt": "Name a fruit.", "chosen": "Apple.", "rejected": "No.", "category": "benign", "source": "quiz"}]
+    upload(client, "meta.jsonl", "\n".join(map(json.dumps, rows)).encode())
+    crime = PreferencePair.objects.get(chosen="I can't help.")
+    assert (crime.prompt.category, crime.prompt.meta["columns"]["source"]) == ("crime", "forum")
+    listing = client.get("/pairs/?category=crime").content.decode()
+    assert f'href="/pairs/{crime.pk}/' in listing and "Apple." not in listing and "<option selected>crime</option>" in listing
+    by_column = client.get("/pairs/?column=source&value=quiz").content.decode()
+    assert "Apple." in by_column and "I can&#x27;t help." not in by_column
+    assert "column must be an imported column" in client.get("/pairs/?column=a__b&value=x").content.decode()

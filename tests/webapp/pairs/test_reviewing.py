@@ -132,3 +132,29 @@ def test_judge_vs_human_kappa_matches_the_hand_computed_case(make_pair, make_use
     # p_o = 3/4; p_e = (2 * 3 + 2 * 1) / 16 = 1/2; kappa = (3/4 - 1/2) / (1/2) = 1/2.
     assert row["n"] == 4 and row["agreement"] == 0.75
     assert row["kappa"]["value"] == pytest.approx(0.5)
+
+
+@pytest.mark.django_db
+def test_the_pair_page_counts_a_reviewers_progress(client, make_pair, make_user):
+    reviewer = make_user("reviewer")
+    first, _, _ = make_pair(), make_pair(), make_pair()
+    client.force_login(reviewer)
+    assert "you reviewed 0 · 3 left in your queue" in client.get(f"/pairs/{first.pk}/").content.decode()
+    submit(reviewer, first.pk, "agree", 0)
+    body = client.get(f"/pairs/{first.pk}/").content.decode()
+    assert "you reviewed 1 · 2 left in your queue" in body and "you may change your review" in body
+
+
+@pytest.mark.django_db
+def test_a_better_response_is_kept_with_the_review_and_bounded(client, make_pair, make_user):
+    reviewer = make_user("reviewer")
+    pair = make_pair()
+    client.force_login(reviewer)
+    client.post(f"/pairs/{pair.pk}/review/", {"verdict": "agree", "review_version": "0",
+                                              "correction": "<b>A better answer</b>"})
+    assert Review.objects.get(pair=pair).correction == "<b>A better answer</b>"
+    page = client.get(f"/pairs/{pair.pk}/").content.decode()
+    assert "&lt;b&gt;A better answer&lt;/b&gt;" in page and "<b>A better answer</b>" not in page  # inert
+    assert AuditEvent.objects.filter(action="review").last().detail["corrected"] is True
+    with pytest.raises(ReviewError, match="better response is 20001 characters"):
+        submit(reviewer, pair.pk, "agree", 1, correction="x" * 20_001)

@@ -23,6 +23,8 @@ def test_jsonl_with_prompts_or_chat_messages_and_csv_import(client_as):
     assert upload(client, "p.csv", b"prompt,category\nHello?,greeting\n", "csv set").status_code == 302
     rows = PromptSet.objects.get(name="csv set").prompts.values_list("key", "text", "category")
     assert list(rows) == [("2", "Hello?", "greeting")]
+    assert upload(client, "m.jsonl", b'{"prompt": "Hi?", "category": "x", "lang": "en", "score": 2}\n', "meta").status_code == 302
+    assert PromptSet.objects.get(name="meta").prompts.get().meta == {"columns": {"lang": "en", "score": "2"}}
 
 
 @pytest.mark.django_db

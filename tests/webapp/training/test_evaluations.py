@@ -1,6 +1,8 @@
 """Evaluations from the browser: refused when they cannot run, recorded on a real worker, and
 ranked on the leaderboard with links to each model's lineage."""
 
+import re
+
 import pytest
 
 from alignment.constitution import from_yaml
@@ -60,8 +62,8 @@ def test_a_win_rate_runs_on_a_worker_and_tops_the_leaderboard_with_its_lineage(w
                                                                                make_user, dataset):
     d = dataset()
     trained = Job.objects.create(kind="train", status="succeeded", config={"name": "smollm2-135m-instruct"})
-    TrainedModel.objects.create(name="smollm2-135m-instruct", kind="policy", method="dpo", base_model="x",
-                                dataset=d, path="/m", job=trained)  # stands in for a registered model's lineage
+    model = TrainedModel.objects.create(name="smollm2-135m-instruct", kind="policy", method="dpo", base_model="x",
+                                        dataset=d, path="/m", job=trained)  # stands in for a registered model
     job = launch_evaluation(make_user("operator"), {
         "kind": "win_rate", "model": "smollm2-135m-instruct", "baseline": "smollm2-135m-instruct",
         "judge": "smollm2-135m-instruct", "principles": "harmlessness", "max_new_tokens": 8, "temperature": 0.0},
@@ -74,8 +76,18 @@ def test_a_win_rate_runs_on_a_worker_and_tops_the_leaderboard_with_its_lineage(w
     assert len(evaluation.items) == 2
     client = client_as("viewer")
     board = client.get("/training/leaderboard/").content.decode()
-    assert f'href="/jobs/{trained.pk}/">smollm2-135m-instruct</a>' in board
+    assert f'href="/training/lineage/models/{model.pk}/" title="its lineage">smollm2-135m-instruct</a>' in board
     assert f'href="/jobs/{job.pk}/">0.500</a>' in board
+    chain = client.get(f"/training/lineage/models/{model.pk}/").content.decode()  # version -> ... -> evaluations
+    stages = re.findall(r'data-stage="([^"]+)"', chain)
+    assert stages == ["Constitution version", "Feedback runs", "Dataset", "Base model", "Training runs", "Models",
+                      "Evaluations"]
+    runs = d.options["runs"]
+    assert len(runs) == 1 and f'href="/jobs/{runs[0]}/"' in chain and f'href="/pairs/datasets/{d.pk}/"' in chain
+    assert f'href="/jobs/{trained.pk}/"' in chain and f'href="/jobs/{job.pk}/"' in chain and "score 0.500" in chain
+    assert "Review rules v1" in chain
+    by_dataset = client.get(f"/training/lineage/datasets/{d.pk}/").content.decode()
+    assert f'href="/training/lineage/models/{model.pk}/"' in by_dataset and f'href="/jobs/{job.pk}/"' in by_dataset
     page = client.get(f"/jobs/{job.pk}/").content.decode()
     assert 'id="evaluation-score">0.500' in page and "2 ties" in page
     assert "2 of 2 answers are identical to the baseline" in page.replace("&#x27;", "'")  # the model against itself
@@ -121,3 +133,18 @@ def test_a_behaviour_evaluation_needs_no_judge_and_reports_refusals_with_the_det
     assert "accuracy 0.7" in page or "accuracy 0.8" in page  # the detector's measured accuracy, shown with the result
     board = client_as("viewer").get("/training/leaderboard/").content.decode()
     assert "over-refusal" in board and "harmful two + benign two" in board
+
+
+@pytest.mark.django_db
+def test_the_leaderboard_ranks_only_evaluations_that_measure_the_same_thing(client_as):
+    def made(model, score, judge="judge-a", baseline="base"):
+        Evaluation.objects.create(kind="win_rate", model=model, baseline=baseline, judge=judge, score=score, n=4,
+                                  result={"wins": 1, "ties": 0, "losses": 0})
+
+    made("alpha", 0.6), made("beta", 0.9), made("gamma", 0.99, judge="judge-b"), made("delta", 0.1, baseline="other")
+    board = client_as("viewer").get("/training/leaderboard/").content.decode()
+    groups = board.split('class="card leaderboard-group"')[1:]
+    assert len(groups) == 3
+    assert groups[0].index("beta") < groups[0].index("alpha") and "gamma" not in groups[0]  # the same judge and baseline
+    assert "judge judge-b" in "".join(g for g in groups if "gamma" in g)
+    assert "against other" in "".join(g for g in groups if "delta" in g)

@@ -22,9 +22,9 @@ def finished(job_id, timeout=300):
     return Job.objects.get(pk=job_id)
 
 
-def test_a_dpo_run_streams_its_metrics_and_registers_a_usable_model(worker, dataset, model_name, make_user):
+def test_a_dpo_run_streams_its_metrics_and_registers_a_usable_model(worker, dataset, model_name, make_user, client_as):
     d, name = dataset(), model_name("dpo")
-    job = launch_training(make_user("operator"), name, {"method": "dpo", **TINY}, d)
+    job = launch_training(make_user("operator"), name, {"method": "dpo", "tracking": "tensorboard", **TINY}, d)
     job = finished(job.pk)
     assert job.status == "succeeded", job.error
     names = set(JobMetric.objects.filter(job=job).values_list("name", flat=True))
@@ -37,6 +37,10 @@ def test_a_dpo_run_streams_its_metrics_and_registers_a_usable_model(worker, data
     assert model.metrics["global_step"] == 2 and "rewards/margins" in model.metrics["last"]
     assert resolve_model(name) == Path(model.path)  # a later run can pick it by name
     assert (Path(model.path) / "model.safetensors").is_file()
+    logs = Path(job.result["tracking"]["tensorboard"]["path"])  # also written where TRL users look
+    assert list(logs.glob("events.out.tfevents.*"))
+    page = client_as("viewer").get(f"/jobs/{job.pk}/").content.decode()
+    assert 'id="tracking"' in page and f"tensorboard --logdir {logs}" in page
 
 
 def trainer_children(worker):

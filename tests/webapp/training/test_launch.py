@@ -29,8 +29,14 @@ def test_an_operator_launches_a_dpo_run_on_a_pinned_dataset(client_as, dataset):
     assert job.queue == "default"
 
 
-def test_a_gpu_run_goes_to_the_gpu_queue(client_as, dataset):
-    client_as("operator").post("/training/new/", form(dataset(), method="sft", device="gpu"))
+def test_a_gpu_run_goes_to_the_gpu_queue_while_a_gpu_worker_serves_it(client_as, dataset):
+    from webapp.core import presence
+
+    presence.announce("gpu-worker-for-this-test", ["gpu"], 1)  # what a live gpu worker says of itself
+    try:
+        client_as("operator").post("/training/new/", form(dataset(), method="sft", device="gpu"))
+    finally:
+        presence.withdraw("gpu-worker-for-this-test")
     assert Job.objects.get(kind="train").queue == "gpu"
 
 
