@@ -230,10 +230,26 @@ def cmd_self_reward(args) -> None:
     print(json.dumps(run_loop(config, show)))
 
 
+def cmd_chat(args) -> None:
+    from alignment.playground import ChatConfig, replies
+
+    config = load_run_config(ChatConfig, args)
+    if args.events:
+        events.progress(0, 1 + bool(config.other_model), f"loading {config.model}")
+    answers = replies(config)
+    if args.events:
+        events.records(answers)
+        return
+    out = sys.stdout if config.output == "-" else open(config.output, "w", encoding="utf-8")
+    for answer in answers:
+        out.write(json.dumps(answer) + "\n")
+
+
 def _config_classes() -> list[tuple[type[Config], str, Callable]]:
     """Each job kind's config, its one-line help and its command (named by the config's KIND)."""
     from alignment.evaluation import EvalConfig
     from alignment.feedback.pipeline import FeedbackConfig
+    from alignment.playground import ChatConfig
     from alignment.sampling import SampleConfig
     from alignment.selfreward import SelfRewardConfig
     from alignment.synthesis import SynthesisConfig
@@ -246,6 +262,7 @@ def _config_classes() -> list[tuple[type[Config], str, Callable]]:
         (TrainConfig, "SFT, reward model, DPO, GRPO or RLOO on a dataset file (TRL)", cmd_train),
         (EvalConfig, "win rate of a model vs a baseline under a judge, or reward-model accuracy", cmd_evaluate),
         (SelfRewardConfig, "the Self-Rewarding loop: Mt judges itself, DPO gives Mt+1", cmd_self_reward),
+        (ChatConfig, "the playground: one or two models answer a conversation", cmd_chat),
     ]
 
 

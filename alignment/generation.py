@@ -159,11 +159,11 @@ class TransformersBackend:
         return results
 
 
-def chat_text(tokenizer, prompt: str, prefix: str = "") -> str:
-    """The user turn in the model's chat template, and the start of the assistant's turn."""
-    return tokenizer.apply_chat_template(
-        [{"role": "user", "content": prompt}], tokenize=False, add_generation_prompt=True
-    ) + prefix
+def chat_text(tokenizer, prompt: str | Sequence[dict], prefix: str = "") -> str:
+    """The user turn (or a whole conversation of {role, content} turns) in the model's chat
+    template, and the start of the assistant's turn."""
+    turns = [{"role": "user", "content": prompt}] if isinstance(prompt, str) else list(prompt)
+    return tokenizer.apply_chat_template(turns, tokenize=False, add_generation_prompt=True) + prefix
 
 
 def single_token_ids(tokenizer, candidates: Sequence[str]) -> list[int]:

@@ -245,6 +245,32 @@ def prompt_of(obj: dict, where: str, max_chars: int) -> str:
     return text_of(obj.get("prompt", obj.get("messages")), "user", where, "prompt", max_chars).strip()
 
 
+ROLES = ("system", "user", "assistant")
+MAX_TURNS, MAX_TURN_CHARS = 64, 20_000
+
+
+def conversation(turns: Any, where: str = "conversation") -> list[dict]:
+    """A chat conversation as {role, content} turns: an optional system turn first, then user
+    and assistant turns, ending with the user's; each turn bounded."""
+    if not isinstance(turns, list) or not 1 <= len(turns) <= MAX_TURNS:
+        raise UserError(f"{where}: 1 to {MAX_TURNS} turns")
+    out = []
+    for n, turn in enumerate(turns, 1):
+        role, content = (turn.get("role"), turn.get("content")) if isinstance(turn, dict) else (None, None)
+        if role not in ROLES or (role == "system" and n != 1):
+            raise UserError(f"{where} turn {n}: role must be user or assistant (system only first)")
+        if not isinstance(content, str) or not content.strip() or len(content) > MAX_TURN_CHARS:
+            raise UserError(f"{where} turn {n}: content must be text of 1 to {MAX_TURN_CHARS} characters")
+        out.append({"role": role, "content": content})
+    if out[-1]["role"] != "user":
+        raise UserError(f"{where}: the last turn must be the user's")
+    return out
+
+
+def read_conversation(path: Path | str) -> list[dict]:
+    return conversation(read_jsonl_list(path), str(path))
+
+
 COLUMN_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
 MAX_COLUMNS, MAX_COLUMN_CHARS = 20, 200
 

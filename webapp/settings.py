@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "webapp.pairs",
     "webapp.datasets",
     "webapp.training",
+    "webapp.playground",
 ]
 
 MIDDLEWARE = [

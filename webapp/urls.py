@@ -39,6 +39,7 @@ urlpatterns = [
     path("pairs/", include("webapp.datasets.urls")),
     path("pairs/", include("webapp.pairs.urls")),
     path("training/", include("webapp.training.urls")),
+    path("playground/", include("webapp.playground.urls")),
     path("admin/", admin.site.urls),
     path("api/", _api_urls()),
 ]

@@ -56,3 +56,16 @@ def test_jsonl_writes_are_atomic_and_canonical(tmp_path):
     path = records.write_jsonl(tmp_path / "rows.jsonl", [{"b": "ü", "a": 1}])
     assert path.read_bytes() == json.dumps({"b": "ü", "a": 1}, ensure_ascii=False).encode() + b"\n"
     assert not (tmp_path / "rows.jsonl.partial").exists()
+
+
+@pytest.mark.parametrize("turns, message", [
+    ([], "1 to 64 turns"),
+    ([{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}], "last turn must be the user's"),
+    ([{"role": "user", "content": "Hi"}, {"role": "system", "content": "Be brief"}], "system only first"),
+    ([{"role": "user", "content": "  "}], "content must be text"),
+    ([{"role": "tool", "content": "x"}], "role must be user or assistant"),
+    ("Hi", "1 to 64 turns"),
+])
+def test_a_chat_conversation_is_checked_turn_by_turn(turns, message):
+    with pytest.raises(UserError, match=message):
+        records.conversation(turns)

@@ -75,7 +75,7 @@ def test_a_models_lineage_page_links_back_to_its_dataset(login, live_server, dat
                                         dataset=d, path="/m", job=run)
     page = login("viewer")
     page.goto(f"{live_server.url}/training/")
-    page.click("text=lineage-model")
+    page.click(f"a[href='/training/lineage/models/{model.pk}/']")
     page.wait_for_url(f"{live_server.url}/training/lineage/models/{model.pk}/")
     expect(page.locator("#lineage > li")).to_have_count(7)
     expect(page.locator("[data-stage='Constitution version']")).to_contain_text("Review rules v1")

@@ -35,7 +35,7 @@ PAGE_OBJECTS = {
     "dataset": "dataset", "dataset_download": "dataset", "job_detail": "job", "job_state": "job", "job_cancel": "job",
     "job_retry": "job", "pair": "pair", "pair_review": "pair", "prompt_set": "prompt_set", "prompt_set_split": "prompt_set",
     "judge_report": "job", "recommend_judge": "job", "dataset_judge": "dataset", "lineage_model": "model",
-    "lineage_dataset": "dataset",
+    "lineage_dataset": "dataset", "playground_chat": "chat", "playground_keep": "chat",
 }
 API_OBJECTS = {"/api/jobs/": "job", "/api/constitutions/": "constitution", "/api/pairs/datasets/": "dataset",
                "/api/pairs/": "pair", "/api/training/evaluations/": "evaluation", "/api/feedback/judges/": "job"}
@@ -80,11 +80,12 @@ def world(make_user, owner, visibility: str, marker: str) -> dict:
     train = job("train", name=f"model-{marker.lower()}", dataset=dataset.pk)
     model = TrainedModel.objects.create(name=f"model-{marker.lower()}", kind="policy", method="dpo", base_model="b",
                                 dataset=dataset, constitution_version=version, path=f"/nowhere/{marker}", job=train)
+    chat = job("chat", conversation=[{"role": "user", "content": f"Hello {marker}"}], model=f"model-{marker.lower()}")
     evaluate = job("evaluate")
     evaluation = Evaluation.objects.create(kind="win_rate", model=f"model-{marker.lower()}", score=0.5, n=1,
                                            constitution_version=version, items=[{"prompt": marker}], job=evaluate)
     return {"constitution": c, "version": version, "job": run, "pair": pair, "dataset": dataset,
-            "evaluation": evaluation, "prompt_set": prompts, "marker": marker, "model": model}
+            "evaluation": evaluation, "prompt_set": prompts, "marker": marker, "model": model, "chat": chat}
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from alignment.names import check_name
 from webapp.accounts.roles import require
 from webapp.core.models import record
 from webapp.feedback.ingest import insert_pairs
+from webapp.feedback.models import PreferencePair
 from webapp.jobs.models import Job
 from webapp.prompts.models import Prompt, PromptSet
 
@@ -105,6 +106,25 @@ def store_import(user, name: str, source: str, filename: str, pairs: list[dict],
                       "soft_label": p["soft_label"], "margin": p["margin"], "tie": p["tie"]}
                      for n, p in enumerate(pairs))
         record(user, "import_pairs", job, filename=filename[:200], pairs=len(pairs), source=source)
+    return job
+
+
+def append_pairs(user, name: str, source: str, note: str, pairs: list[dict]) -> Job:
+    """Add pairs to the imported set called `name` (made on first use): how the playground keeps
+    the exchanges people labelled. The set's row is locked, so two saves never share a key."""
+    with transaction.atomic():
+        job = Job.objects.select_for_update().filter(kind="import", config__name=name).order_by("id").first()
+        if job is None:
+            return store_import(user, name, source, note, pairs, description=f"Pairs kept from {note} and later")
+        prompt_set = PromptSet.objects.get(name=name)
+        start = PreferencePair.objects.filter(job=job).count()
+        for n, p in enumerate(pairs, start):
+            prompt, _ = Prompt.objects.get_or_create(prompt_set=prompt_set, text=p["prompt"], defaults={"key": f"i{n}"})
+            insert_pairs([{"job_id": job.pk, "prompt_id": prompt.pk, "key": f"import{n}", "method": source,
+                           "constitution_version_id": None, "chosen": p["chosen"], "rejected": p["rejected"],
+                           "soft_label": p["soft_label"], "margin": p["margin"], "tie": p["tie"]}])
+        Job.objects.filter(pk=job.pk).update(result={**job.result, "pairs": start + len(pairs)})
+        record(user, "import_pairs", job, filename=note[:200], pairs=len(pairs), source=source)
     return job
 
 

@@ -31,8 +31,14 @@ def _job(job: Job | None, note: str = "") -> list[tuple[str, str, str]]:
              reverse("job_detail", args=[job.pk]), note or job.status)]
 
 
-def _versions(user, job: Job | None) -> Stage:
-    versions = visible_versions(user).filter(derived_jobs=job).select_related("constitution") if job else []
+def _versions(user, dataset: Dataset | None, *jobs: Job | None) -> Stage:
+    """The versions the jobs derive from or ran under (a training run, its dataset's export and
+    the feedback runs the dataset's pairs came from)."""
+    ids = [j.pk for j in jobs if j is not None] + list((dataset.options or {}).get("runs", []) if dataset else [])
+    if dataset is not None and dataset.job_id:
+        ids.append(dataset.job_id)
+    versions = visible_versions(user).filter(Q(derived_jobs__in=ids) | Q(jobs__in=ids)).distinct() \
+        .select_related("constitution").order_by("name", "number")
     return Stage("Constitution version", [(f"{v.name} v{v.number}", f"/constitutions/{v.constitution_id}/?v={v.number}",
                                            "") for v in versions])
 
@@ -68,9 +74,9 @@ def of_model(user, model: TrainedModel) -> list[Stage]:
     base = visible_models(user).filter(name=model.base_model).first()
     based = Stage("Base model", [(model.base_model, reverse("lineage_model", args=[base.pk]) if base else "",
                                   "registered: its own lineage" if base else "not trained here")])
-    return [_versions(user, model.job), _runs(user, model.dataset), _dataset(model.dataset), based, runs, made, evals]
+    return [_versions(user, model.dataset, model.job), _runs(user, model.dataset), _dataset(model.dataset), based, runs, made, evals]
 
 
 def of_dataset(user, dataset: Dataset) -> list[Stage]:
     runs, made, evals = _models(user, visible_models(user).filter(dataset=dataset).select_related("job"))
-    return [_versions(user, dataset.job), _runs(user, dataset), _dataset(dataset, current=True), runs, made, evals]
+    return [_versions(user, dataset), _runs(user, dataset), _dataset(dataset, current=True), runs, made, evals]

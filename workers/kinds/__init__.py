@@ -6,7 +6,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 
-KINDS = ("check", "sample", "feedback", "synthesize", "export", "train", "evaluate", "self_reward")
+KINDS = ("check", "sample", "feedback", "synthesize", "export", "train", "evaluate", "self_reward", "chat")
 
 
 def handler(kind: str) -> Callable | None:
