@@ -74,7 +74,8 @@ def of_model(user, model: TrainedModel) -> list[Stage]:
     base = visible_models(user).filter(name=model.base_model).first()
     based = Stage("Base model", [(model.base_model, reverse("lineage_model", args=[base.pk]) if base else "",
                                   "registered: its own lineage" if base else "not trained here")])
-    return [_versions(user, model.dataset, model.job), _runs(user, model.dataset), _dataset(model.dataset), based, runs, made, evals]
+    return [_versions(user, model.dataset, model.job), _runs(user, model.dataset), _dataset(model.dataset), based, runs,
+            made, evals]
 
 
 def of_dataset(user, dataset: Dataset) -> list[Stage]:
