@@ -8,6 +8,7 @@ exactly what will run.
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -128,6 +129,24 @@ class TrainConfig(Config):
         if self.label_smoothing and self.loss_type != "robust":
             problems.append("label_smoothing applies to the robust DPO loss only")
         return problems
+
+    def steps_for(self, rows: int) -> int:
+        """Optimizer steps the run will take on `rows` records."""
+        if self.max_steps:
+            return self.max_steps
+        return max(1, math.ceil(rows * self.epochs / (self.batch_size * self.grad_accum)))
+
+    def size_warning(self, rows: int) -> str:
+        """A warning when the run is too small to move the model: few steps at a small learning rate
+        (steps x rate under 5e-5, a rule of thumb from Charter's own runs: a 4-step DPO at the paper's
+        5e-7 left 5 of 6 answers word for word the same)."""
+        config = self.resolved()
+        steps = config.steps_for(rows)
+        if steps * config.learning_rate >= 5e-5:
+            return ""
+        return (f"{steps} steps at learning rate {config.learning_rate:g} on {rows} records will barely move the "
+                f"model (steps x rate = {steps * config.learning_rate:.1g}; a 4-step DPO at 5e-7 left 5 of 6 answers "
+                f"unchanged): train longer, on more data, or at a higher rate")
 
     def reads_principles(self) -> str:
         """Why the run needs a constitution (the runner must then provide one), or ""."""

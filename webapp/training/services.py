@@ -82,7 +82,9 @@ def preview(user, choices: dict, dataset: Dataset | None, version=None) -> str:
             **config.choices()}
     scorer = resolve_model(config.reward_judge or config.reward_model) if config.method in ONLINE else None
     needs = describe(estimate(config, resolve_model(config.model), scorer, gpu=config.device == "gpu"))
-    return yaml.safe_dump(data, sort_keys=False) + f"# memory: {needs}; checked again on the worker before loading\n"
+    warning = config.size_warning(dataset.rows or 0) if config.method not in ONLINE else ""
+    return yaml.safe_dump(data, sort_keys=False) + f"# memory: {needs}; checked again on the worker before loading\n" + (
+        f"# warning: {warning}\n" if warning else "")
 
 
 def launch_training(user, name: str, choices: dict, dataset: Dataset | None, version=None) -> Job:

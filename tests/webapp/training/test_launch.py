@@ -118,6 +118,15 @@ def test_the_preview_shows_the_resolved_config_and_escapes_what_it_echoes(client
     assert "<script>x" not in bad and "&lt;script&gt;x" in bad
 
 
+def test_the_preview_warns_when_a_run_is_too_small_to_move_the_model(client_as, dataset):
+    client = client_as("operator")
+    d = dataset()  # 8 records
+    small = client.get("/training/preview/", form(d, method="dpo", max_steps="4")).content.decode()
+    assert 'id="size-warning"' in small and "4 steps at learning rate 5e-07 on 8 records" in small
+    enough = client.get("/training/preview/", form(d, method="dpo", max_steps="200", learning_rate="5e-6")).content.decode()
+    assert 'id="size-warning"' not in enough
+
+
 def test_the_compare_page_diffs_configs_and_overlays_shared_metrics(client_as, make_user):
     from webapp.jobs.engine import add_metrics
 
