@@ -16,7 +16,7 @@ from webapp.jobs.selectors import visible_jobs
 from webapp.prompts.models import PromptSet
 from webapp.prompts.services import pick
 
-PAIR_KINDS = ("import", "feedback")  # the runs whose pairs a judge can label
+PAIR_KINDS = ("import", "feedback", "self_reward")  # the runs whose pairs a judge can label
 
 
 def pair_sources(user):

@@ -13,20 +13,25 @@ import yaml
 from django.conf import settings
 from django.db import transaction
 
+from alignment import records
 from alignment.errors import UserError
 from alignment.model_folders import resolve_model
 from alignment.training.config import ONLINE, TrainConfig
 from alignment.training.memory import describe, estimate
+from webapp.constitutions.models import ConstitutionVersion
 from webapp.constitutions.visibility import can_view
 from webapp.core.model_names import check_model, lineage
 from webapp.core.models import record
 from webapp.datasets.models import Dataset
 from webapp.datasets.selectors import check_dataset
 from webapp.datasets.selectors import lineage as dataset_lineage
+from webapp.feedback.ingest import insert_pairs
+from webapp.feedback.models import PreferencePair
 from webapp.feedback.services import pair_sources, versions_of
 from webapp.jobs import services as jobs
 from webapp.jobs.engine import add_artifact
 from webapp.jobs.models import Job
+from webapp.prompts.models import Prompt, PromptSet
 from webapp.prompts.services import pick
 from webapp.training.models import TrainedModel
 
@@ -155,14 +160,46 @@ def register_iteration(job: Job, event: dict) -> TrainedModel:
     return model
 
 
+@transaction.atomic
+def store_iteration_pairs(job: Job, event: dict) -> int:
+    """An iteration's kept pairs (best vs worst answer by Mt's own scores) as the loop's pairs, so
+    they are browsed, reviewed and exported like any run's; the prompts go into a set of the loop's."""
+    if not event["iteration"] or not event.get("dataset") or not Path(event["dataset"]).is_file():
+        return 0
+    t = event["iteration"]
+    rows = records.read_jsonl_list(event["dataset"])
+    version = ConstitutionVersion.objects.get(pk=job.config["constitution_version"])
+    rubric = version.document().of_kind("rubric")[0]
+    points = len(rubric.fields.get("points", [])) or 1
+    prompt_set, _ = PromptSet.objects.get_or_create(
+        name=f"Self-Rewarding loop {job.pk}", defaults={"source": f"self_reward job {job.pk}"[:200],
+                                                        "description": f"The prompts of loop {job.pk}'s kept pairs"})
+    ids = dict(prompt_set.prompts.values_list("text", "id"))
+    pairs = []
+    for n, row in enumerate(rows):
+        prompt = records.text_of(row["prompt"], "user", f"pair {n}", "prompt", 10**6)
+        if prompt not in ids:
+            ids[prompt] = Prompt.objects.create(prompt_set=prompt_set, key=f"p{len(ids)}", text=prompt).pk
+        chosen, rejected = (records.text_of(row[k], "assistant", f"pair {n}", k, 10**6) for k in ("chosen", "rejected"))
+        spread = row["chosen_score"] - row["rejected_score"]
+        pairs.append({"job_id": job.pk, "prompt_id": ids[prompt], "key": f"iter{t}-{n}", "method": "self_rewarding",
+                      "constitution_version_id": version.pk, "chosen": chosen, "rejected": rejected, "soft_label": 1.0,
+                      "margin": min(1.0, spread / points), "tie": False, "principles": [rubric.key],
+                      "chosen_score": row["chosen_score"], "rejected_score": row["rejected_score"]})
+    PreferencePair.objects.filter(job=job, key__startswith=f"iter{t}-").delete()  # a resumed loop sends it again
+    return insert_pairs(pairs)
+
+
 class LoopIngest:
-    """A Self-Rewarding loop's events: each iteration's model is registered as it arrives."""
+    """A Self-Rewarding loop's events: each iteration's model is registered as it arrives, and
+    its pairs are stored as the loop's."""
 
     def __init__(self, job: Job) -> None:
         self.job, self.iterations = job, list[dict]()
 
     def __call__(self, event: dict) -> None:
         if event["event"] == "iteration":
+            store_iteration_pairs(self.job, event)
             model = register_iteration(self.job, event)
             self.iterations.append({k: event.get(k) for k in ("iteration", "prompts", "pairs", "score_spread",
                                                                "judge_accuracy", "dpo_loss", "eft", "behaviour")}

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import job_status, wait_for
+from webapp.feedback.models import PreferencePair
 from webapp.jobs.models import Job, JobMetric
 from webapp.training.models import TrainedModel
 from webapp.training.services import launch_self_rewarding
@@ -62,3 +63,8 @@ def test_an_iteration_on_a_worker_registers_m2_with_its_pairs_and_dpo_metrics(wo
     page = client_as("operator").get(f"/jobs/{job.pk}/").content.decode()
     row = page[page.index('id="loop-rows"'):]
     assert "iteration 1" in row and m2.name in row and str(m2.metrics["score_spread"]) in row
+    kept = PreferencePair.objects.filter(job=job)  # the iteration's pairs, browsable like any run's
+    assert kept.count() == m2.metrics["pairs"] and all(p.key.startswith("iter1-") for p in kept)
+    assert all(p.chosen_score > p.rejected_score and p.method == "self_rewarding" for p in kept)
+    listing = client_as("viewer").get(f"/pairs/?run={job.pk}").content.decode()
+    assert f'href="/pairs/{kept[0].pk}/' in listing and f'href="/pairs/?run={job.pk}"' in row
