@@ -8,11 +8,20 @@ child never needs Django.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from typing import Any
 
 
+def is_reporter() -> bool:
+    """In a multi-process run (accelerate / torchrun set RANK), only rank 0 reports; every rank's
+    stderr still reaches the log."""
+    return os.environ.get("RANK", "0") == "0"
+
+
 def emit(event: str, **payload: Any) -> None:
+    if not is_reporter():
+        return
     sys.stdout.write(json.dumps({"event": event, **payload}) + "\n")
     sys.stdout.flush()
 

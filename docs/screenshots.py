@@ -8,6 +8,8 @@
 `manage.py seed_pairs 200`), trains DPO on them, evaluates the result and compares runs.
 `--judges` takes only the judge screenshots: the default judge labels 8 pairs of the shipped
 human set's test part, then the judge report and the judge leaderboard.
+`--first-hour` takes the home page, the playground (two samples side by side) and a pair page of
+a small RL-CAI run with its review guidelines and a better response being written.
 """
 
 from __future__ import annotations
@@ -41,6 +43,10 @@ def main() -> None:
             return
         if "--judges" in sys.argv:
             judges(page)
+            browser.close()
+            return
+        if "--first-hour" in sys.argv:
+            first_hour(page)
             browser.close()
             return
 
@@ -163,6 +169,34 @@ def training(page) -> None:
     expect(page.locator("#job-live [data-field=status]")).to_have_text("succeeded", timeout=900_000)
     page.goto(f"{BASE}/training/leaderboard/")
     page.screenshot(path=OUT / "leaderboard.png")
+
+
+def first_hour(page) -> None:
+    page.goto(f"{BASE}/")
+    page.screenshot(path=OUT / "home.png", full_page=True)
+    page.goto(f"{BASE}/playground/")
+    page.fill("textarea[name=message]", "Give me one tip for staying focused while studying.")
+    page.fill("input[name=other_model]", "smollm2-135m-instruct")
+    page.fill("input[name=max_new_tokens]", "48")
+    page.click("#send")
+    page.wait_for_url(re.compile(r"/playground/\d+/$"))
+    expect(page.locator("#replies [data-reply='1'] pre")).not_to_be_empty(timeout=600_000)
+    page.screenshot(path=OUT / "playground.png", full_page=True)
+    page.goto(f"{BASE}/feedback/new/")
+    page.select_option("select[name=prompt_set]", label="Benign instructions")
+    page.select_option("select[name=constitution_version]", label="Helpful, honest, harmless (SALMON) v1")
+    page.fill("input[name=limit]", "3")
+    page.fill("input[name=max_new_tokens]", "40")
+    page.fill("textarea[name=review_guidelines]", "Prefer the answer a busy student could act on **today**.")
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r"/jobs/\d+/$"))
+    run = page.url.rstrip("/").rsplit("/", 1)[1]
+    expect(page.locator("#job-live [data-field=status]")).to_have_text("succeeded", timeout=900_000)
+    page.goto(f"{BASE}/pairs/?run={run}")
+    page.locator("#pair-rows a").first.click()
+    page.locator("#review-form summary").click()
+    page.fill("#correction", "Work in 25-minute blocks with your phone in another room, then take a 5-minute break.")
+    page.screenshot(path=OUT / "pair-review.png", full_page=True)
 
 
 def judges(page) -> None:

@@ -92,10 +92,11 @@ class JobContext:
         return True
 
     def run_kind(self, config: Config, handle: Callable[[dict], None] = lambda event: None, offset: int = 0,
-                 total: int | None = None, step_offset: int = 0) -> None:
+                 total: int | None = None, step_offset: int = 0, launcher: list[str] | None = None) -> None:
         """Write the config into the job's run folder (beside its inputs) and run `python -m
-        alignment <kind> --events` on it; every event the spine does not relay goes to `handle`,
-        the domain's ingest, which takes the job."""
+        alignment <kind> --events` on it (after `launcher`, e.g. accelerate's, which then starts
+        the processes); every event the spine does not relay goes to `handle`, the domain's
+        ingest, which takes the job."""
         folder = run_folder(self.job)
         path = folder / f"{config.KIND}.yaml"
         path.write_text(yaml.safe_dump(dataclasses.asdict(config), sort_keys=False), encoding="utf-8")
@@ -107,7 +108,8 @@ class JobContext:
             if not self.relay(event, offset, total, step_offset):
                 handle(event)
 
-        self.run_child(python_module("alignment", config.KIND, "--events", "--config", str(path)), on_event)
+        command = python_module("alignment", config.KIND, "--events", "--config", str(path))
+        self.run_child(launcher + command[1:] if launcher else command, on_event)
 
     def check_cancel(self) -> None:
         if self.lost_event.is_set():
@@ -119,9 +121,9 @@ class JobContext:
     def run_child(self, argv: list[str], on_event: Callable[[dict], None]) -> None:
         """Run a child that speaks alignment.events on stdout; its stderr becomes the log."""
         env = {**os.environ, "PYTHONUNBUFFERED": "1", "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")}
-        self.child = subprocess.Popen(
+        self.child = subprocess.Popen(  # a session of its own: cancel ends it and whatever it started
             argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-            preexec_fn=_die_with_parent, cwd=settings.BASE_DIR,
+            preexec_fn=_die_with_parent, cwd=settings.BASE_DIR, start_new_session=True,
         )
         pump = threading.Thread(target=self._pump_stderr, args=(self.child.stderr,), daemon=True)
         pump.start()
@@ -162,7 +164,10 @@ class JobContext:
     def kill_child(self) -> None:
         child = self.child
         if child and child.poll() is None:
-            child.kill()
+            try:
+                os.killpg(child.pid, signal.SIGKILL)  # the child and every process it started (all ranks)
+            except ProcessLookupError:
+                pass
 
 
 def _die_with_parent() -> None:

@@ -41,6 +41,10 @@ DEFAULTS = {
 
 TRACKING = {"none": "none (Charter's own charts only)", "tensorboard": "TensorBoard", "mlflow": "MLflow",
             "both": "TensorBoard and MLflow"}
+STRATEGIES = {"ddp": "DDP: every process holds the whole model, gradients are averaged",
+              "zero2": "DeepSpeed ZeRO-2: optimizer states and gradients sharded across the GPUs",
+              "zero3": "DeepSpeed ZeRO-3: parameters too (the largest models)",
+              "fsdp": "FSDP (full shard): parameters, gradients and optimizer states sharded"}
 DEVICES = {"auto": "auto (GPU if the worker has one)", "cpu": "CPU", "gpu": "GPU (queue gpu)"}
 LABELS = {"soft": "soft: the judge's probability p (Constitutional AI); ties are p = 0.5",
           "hard": "hard: the chosen side always wins; ties are left out"}
@@ -82,6 +86,11 @@ class TrainConfig(Config):
     save_steps: int = choice(50, "checkpoint every N steps (safetensors)", min=1, max=1_000_000)
     keep_checkpoints: int = choice(2, "checkpoints kept on disk", min=1, max=100)
     seed: int = choice(42, "data order and initialisation", min=0, max=2**32 - 1)
+    processes: int = choice(1, "training processes (one per GPU; on CPU, gloo processes): above 1 the worker starts "
+                               "the run with `accelerate launch` and needs a worker serving the gpu-N queue on GPU",
+                            min=1, max=64)
+    strategy: str = choice("ddp", "how several processes share the work (accelerate: DDP, DeepSpeed, FSDP)",
+                           options=STRATEGIES)
     tracking: str = choice("none", "also write the metrics where TRL users look, offline, into the run folder: "
                                    "TensorBoard (tensorboard/, open with `tensorboard --logdir`) and / or MLflow "
                                    "(mlruns/, open with `mlflow ui --backend-store-uri`)", options=TRACKING)
@@ -124,6 +133,16 @@ class TrainConfig(Config):
             if (self.batch_size * self.grad_accum) % self.num_generations:
                 problems.append(f"batch_size x grad_accum ({self.batch_size * self.grad_accum}) must be a multiple of "
                                 f"num_generations ({self.num_generations}): each prompt's completions share a batch")
+        if self.strategy != "ddp" and self.processes < 2:
+            problems.append(f"strategy {self.strategy} shards across processes: set processes to 2 or more")
+        if self.strategy != "ddp" and self.device != "gpu":
+            problems.append(f"strategy {self.strategy} needs GPUs (device gpu); on CPU several processes use DDP")
+        if self.strategy == "zero3" and self.method in ONLINE:
+            problems.append("ZeRO-3 with GRPO/RLOO is refused: generation under ZeRO-3 gathers every parameter at "
+                            "each step (use zero2 or fsdp)")
+        if self.processes > 1 and self.lora and self.strategy in ("zero3", "fsdp"):
+            problems.append(f"LoRA with {self.strategy} is refused: the adapter merge at the end needs the whole "
+                            "model on one process (use ddp or zero2)")
         if self.instructable and self.method != "reward":
             problems.append("instructable applies to reward models only")
         if self.label_smoothing and self.loss_type != "robust":

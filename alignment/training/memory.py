@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import struct
 from pathlib import Path
 
@@ -57,14 +58,30 @@ def estimate(config: TrainConfig, policy: Path, scorer: Path | None, gpu: bool) 
     length = config.max_length + (config.max_completion_length if config.method in ONLINE else 0)
     if config.method != "reward":
         parts["logits of one batch (float32)"] = rows * length * vocab_size(policy) * 4
-    return parts
+    return per_rank(parts, config.processes, config.strategy)
+
+
+SHARDED = {"zero2": ("gradients and AdamW states",),
+           "zero3": ("weights", "gradients and AdamW states", "reference policy"),
+           "fsdp": ("weights", "gradients and AdamW states", "reference policy")}
+
+
+def per_rank(parts: dict[str, int], processes: int, strategy: str) -> dict[str, int]:
+    """What one process holds: DDP keeps everything on every rank; ZeRO-2 shards the gradients
+    and optimizer states, ZeRO-3 and FSDP the parameters too (the reference policy with them)."""
+    if processes < 2:
+        return parts
+    sharded = SHARDED.get(strategy, ())
+    return {(f"{name} (1/{processes})" if name in sharded else name): (value // processes if name in sharded else value)
+            for name, value in parts.items()}
 
 
 def available_bytes(gpu: bool) -> int:
+    """Free memory for this process: its own GPU (LOCAL_RANK's), or the machine's RAM."""
     if gpu:
         import torch
 
-        return torch.cuda.mem_get_info()[0]
+        return torch.cuda.mem_get_info(int(os.environ.get("LOCAL_RANK", "0")))[0]
     import psutil
 
     return psutil.virtual_memory().available
@@ -79,8 +96,11 @@ def preflight(config: TrainConfig, policy: Path, scorer: Path | None, gpu: bool)
     """The estimate, or a UserError when even the lower bound exceeds the free memory."""
     parts = estimate(config, policy, scorer, gpu)
     free = available_bytes(gpu)
-    if sum(parts.values()) > free:
-        raise UserError(f"not enough memory: this run needs {describe(parts)} and the "
-                        f"{'GPU' if gpu else 'machine'} has {free / GiB:.2f} GiB free; lower batch_size or "
-                        f"max_length, train a LoRA adapter, or run it on a larger GPU")
+    sharing = 1 if gpu else config.processes  # CPU processes share one machine's memory
+    if sum(parts.values()) * sharing > free:
+        who = "each GPU" if gpu else "the machine"
+        per = f" per process, x{sharing} processes" if sharing > 1 else (" per process" if config.processes > 1 else "")
+        raise UserError(f"not enough memory: this run needs {describe(parts)}{per} and {who} has {free / GiB:.2f} "
+                        f"GiB free; lower batch_size or max_length, train a LoRA adapter, shard it (zero2, zero3, "
+                        f"fsdp) or run it on larger GPUs")
     return parts

@@ -9,6 +9,7 @@ folder (a LoRA adapter is merged first) that Charter can use as a policy, judge 
 from __future__ import annotations
 
 import os
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -54,6 +55,44 @@ def _reporter(emit: Emit, started: float):
             emit("checkpoint", step=state.global_step, path=str(Path(args.output_dir) / f"checkpoint-{state.global_step}"))
 
     return Reporter()
+
+
+def _resume_on_cpu_ranks(trainer) -> None:
+    """transformers 5.17 loads a checkpoint's optimizer state onto `args.device` when there are
+    several processes; on CPU that is "cpu:N", which torch cannot restore to, so a resumed
+    multi-process CPU run would fail. Its ranks load to "cpu" instead (the state is small on CPU
+    and every rank holds a whole copy anyway under DDP)."""
+    if trainer.args.world_size < 2 or trainer.args.device.type != "cpu":
+        return
+    import torch
+
+    load_state = trainer._load_optimizer_and_scheduler
+
+    def load_on_cpu(checkpoint):
+        real = torch.load
+
+        def to_cpu(*args, **kwargs):
+            if str(kwargs.get("map_location", "")).startswith("cpu"):
+                kwargs["map_location"] = "cpu"
+            return real(*args, **kwargs)
+
+        torch.load = to_cpu
+        try:
+            return load_state(checkpoint)
+        finally:
+            torch.load = real
+
+    trainer._load_optimizer_and_scheduler = load_on_cpu
+
+
+def _die_with_launcher() -> None:
+    """A rank of a multi-process run ends when its launcher does (a cancelled or killed job must
+    not leave ranks behind)."""
+    if os.environ.get("LOCAL_RANK") is not None and sys.platform == "linux":
+        import ctypes
+        import signal
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 def _memory_mb() -> float:
@@ -210,10 +249,12 @@ def train(config: TrainConfig, emit: Emit) -> dict:
 
     config = config.resolved()
     config.check_files()
+    _die_with_launcher()
     out = Path(config.output)
     (out / "checkpoints").mkdir(parents=True, exist_ok=True)
     trainer = build_trainer(config, out, emit)
     _quiet(trainer)
+    _resume_on_cpu_ranks(trainer)
     last = get_last_checkpoint(str(out / "checkpoints"))
     if last:
         emit("resumed", checkpoint=last)
@@ -224,11 +265,16 @@ def train(config: TrainConfig, emit: Emit) -> dict:
     except torch.OutOfMemoryError as exc:
         raise UserError(f"out of GPU memory at step {trainer.state.global_step}: lower batch_size or max_length, "
                         f"train a LoRA adapter, or use a larger GPU ({exc})") from exc
+    if config.max_steps and trainer.state.global_step < config.max_steps:
+        raise UserError(f"the run stopped at step {trainer.state.global_step} of the {config.max_steps} asked "
+                        "(the data ran out or the trainer stopped early); no model was registered")
     final = out / "final"
-    model = trainer.model
-    if config.lora:
-        model = model.merge_and_unload()
-    model.save_pretrained(final)
-    trainer.processing_class.save_pretrained(final)
+    if trainer.is_world_process_zero():  # one process writes the model; the others wait for it
+        model = trainer.accelerator.unwrap_model(trainer.model)
+        if config.lora:
+            model = model.merge_and_unload()
+        model.save_pretrained(final)
+        trainer.processing_class.save_pretrained(final)
+    trainer.accelerator.wait_for_everyone()
     return {"global_step": trainer.state.global_step, "train_loss": result.training_loss, "final": str(final),
             "resumed_from": last, "method": config.method, "tracking": tracked(config, out)}

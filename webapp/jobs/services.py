@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -13,12 +14,23 @@ from webapp.core.models import record
 from webapp.jobs.engine import enqueue
 from webapp.jobs.models import Job
 
-QUEUES = ("default", "gpu")
+QUEUES = ("default", "gpu")  # and gpu-N: a job that needs N GPUs of one worker (N = 2 to 64)
+SIZED_GPU_QUEUE = re.compile(r"gpu-([2-9]|[1-5][0-9]|6[0-4])")
+
+
+def is_queue(queue: str) -> bool:
+    return queue in QUEUES or bool(SIZED_GPU_QUEUE.fullmatch(queue))
+
+
+def gpu_queue(gpus: int) -> str:
+    """The queue of a job that needs `gpus` GPUs on one worker: only workers that have that many
+    consume it (`-Q default,gpu,gpu-2,...,gpu-N`, what `workers/presence.py` announces)."""
+    return "gpu" if gpus <= 1 else f"gpu-{gpus}"
 
 
 def check_queue(queue: str) -> str:
-    if queue not in QUEUES:
-        raise UserError(f"queue must be one of {', '.join(QUEUES)}")
+    if not is_queue(queue):
+        raise UserError(f"queue must be one of {', '.join(QUEUES)} or gpu-N (N = 2 to 64 GPUs)")
     return queue
 
 
@@ -31,7 +43,7 @@ def launch(kind: str, config: dict, user, queue: str = "default", constitution_v
            derived_from: Iterable[int] = ()) -> Job:
     """Create the job and send it after the commit. `derived_from`: the ids of every constitution
     version its inputs derive from besides its own (its dataset's, its models'), for visibility."""
-    if queue not in QUEUES:
+    if not is_queue(queue):
         raise ValueError(f"unknown queue {queue!r}")
     job = Job.objects.create(
         kind=kind, config=config, queue=queue, created_by=user, max_attempts=settings.JOB_MAX_ATTEMPTS,

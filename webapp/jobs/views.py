@@ -44,7 +44,7 @@ def job_state(request, pk: int):
 @role_required("operator")
 def worker_check(request):
     queue = request.POST.get("queue", "default")
-    if queue not in services.QUEUES:
+    if not services.is_queue(queue):
         messages.error(request, f"unknown queue {queue!r}")
         return redirect("jobs")
     job = services.launch("check", {}, request.user, queue=queue)

@@ -103,7 +103,7 @@ def launch_training(user, name: str, choices: dict, dataset: Dataset | None, ver
             kind="train", config__name=name, status__in=[Job.Status.QUEUED, Job.Status.RUNNING]).exists()
         if taken or (Path(settings.MODELS_DIR) / name).exists():
             raise UserError(f"a model named {name!r} already exists or is being trained")
-        queue = "gpu" if config.device == "gpu" else "default"
+        queue = jobs.gpu_queue(config.processes) if config.device == "gpu" else "default"
         return jobs.launch("train", snapshot, user, queue=queue, constitution_version=version, derived_from=derived)
 
 

@@ -1,4 +1,5 @@
-"""The "train" job: `python -m alignment train --events` in a child process.
+"""The "train" job: `python -m alignment train --events` in a child process (or, for a run of
+several processes, under `accelerate launch`).
 
 The run folder is the job's own, so a retried attempt (after a crash, a lost worker or a
 cancelled-then-retried run) finds its checkpoints and resumes from the last one: same step,
@@ -28,7 +29,13 @@ def run(ctx: JobContext) -> dict:
         if event["event"] == "trained":
             summary.update(event)
 
-    ctx.run_kind(config_of(job, TrainConfig, **files), on_event)
+    config = config_of(job, TrainConfig, **files)
+    launcher = None
+    if config.processes > 1:  # accelerate starts the processes; only rank 0 reports
+        from alignment.training.launch import launcher as accelerate_launcher
+
+        launcher = accelerate_launcher(config, run_folder(job), gpu=job.queue != "default")
+    ctx.run_kind(config, on_event, launcher=launcher)
     model = register(job, summary)
     return {"model": model.name, "path": model.path, "global_step": summary["global_step"],
             "train_loss": summary["train_loss"], "resumed_from": summary.get("resumed_from"),

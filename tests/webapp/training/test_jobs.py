@@ -76,3 +76,35 @@ def test_a_killed_worker_run_resumes_from_its_checkpoint_on_another_worker(start
     steps = list(JobMetric.objects.filter(job=job, name="loss").order_by("step").values_list("step", flat=True))
     assert steps == [1, 2, 3, 4]  # each step once: none repeated, none lost
     assert job.result["global_step"] == 4 and job.result["resumed_from"].endswith("checkpoint-2")
+
+
+def rank_processes(worker, rank: str):
+    import psutil
+
+    found = []
+    for p in psutil.Process(worker.proc.pid).children(recursive=True):
+        try:
+            if p.environ().get("RANK") == rank and "alignment" in " ".join(p.cmdline()):
+                found.append(p)
+        except psutil.Error:
+            continue
+    return found
+
+
+@pytest.mark.distributed
+def test_a_two_process_run_reports_once_per_step_and_a_killed_rank_fails_the_attempt_then_resumes(
+        worker, dataset, model_name, make_user):
+    job = launch_training(make_user("operator"), model_name("ddp"),
+                          {"method": "sft", **TINY, "processes": 2, "device": "cpu", "max_steps": 12, "save_steps": 1,
+                           "learning_rate": 1e-4}, dataset())
+    wait_for(lambda: "checkpoint at step 1" in Job.objects.get(pk=job.pk).log and rank_processes(worker, "1"),
+             timeout=300, message="both ranks past their first checkpoint")
+    for p in rank_processes(worker, "1"):
+        p.kill()  # one rank dies: the whole attempt must fail visibly, then resume
+    job = finished(job.pk, timeout=600)
+    assert job.status == "succeeded", job.error
+    assert job.attempts == 2 and "child process" in job.log and "resuming from" in job.log
+    steps = list(JobMetric.objects.filter(job=job, name="loss").order_by("step").values_list("step", flat=True))
+    assert steps == list(range(1, 13))  # rank 0 alone reports: once a step, none lost
+    assert (Path(TrainedModel.objects.get(job=job).path) / "model.safetensors").is_file()
+    assert not rank_processes(worker, "0") and not rank_processes(worker, "1")
