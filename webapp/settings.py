@@ -169,6 +169,10 @@ JOB_STALE_SECONDS = env_int("CHARTER_JOB_STALE_SECONDS", 20, minimum=2)
 JOB_REAP_EVERY_SECONDS = env_int("CHARTER_JOB_REAP_EVERY_SECONDS", 5, minimum=1)
 JOB_MAX_ATTEMPTS = env_int("CHARTER_JOB_MAX_ATTEMPTS", 3, minimum=1)
 JOB_RETRY_BACKOFF_SECONDS = env_int("CHARTER_JOB_RETRY_BACKOFF_SECONDS", 10, minimum=0)
+# A child that is alive but has reported nothing (no progress, metric or record) for this long is
+# stopped and the attempt fails as a crash would (then retried). Long enough for a big model's
+# load or one slow training step; 0 turns the watchdog off.
+JOB_STALL_SECONDS = env_int("CHARTER_JOB_STALL_SECONDS", 3600, minimum=0)
 
 MODELS_DIR = Path(env_str("CHARTER_MODELS_DIR", str(DATA_DIR / "models"))).resolve()
 

@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 import traceback
 from collections import deque
 from collections.abc import Callable
@@ -51,6 +52,8 @@ class JobContext:
         self._lock = threading.Lock()
         self.child: subprocess.Popen | None = None
         self.tail: deque[str] = deque(maxlen=40)
+        self.last_report = time.monotonic()  # the child's last event (the stall watchdog reads it)
+        self.stalled = False
 
     # reporting -------------------------------------------------------------------------
     def log(self, line: str) -> None:
@@ -128,6 +131,7 @@ class JobContext:
         pump = threading.Thread(target=self._pump_stderr, args=(self.child.stderr,), daemon=True)
         pump.start()
         error: dict | None = None
+        self.last_report, self.stalled = time.monotonic(), False
         assert self.child.stdout is not None
         for line in self.child.stdout:
             try:
@@ -135,6 +139,7 @@ class JobContext:
             except ValueError:
                 self.log(line)
                 continue
+            self.last_report = time.monotonic()
             if event.get("event") == "error":
                 error = event
             else:
@@ -150,6 +155,9 @@ class JobContext:
         if error and error.get("kind") == "transient":
             raise TransientError(error["message"])
         tail = "\n".join(list(self.tail)[-20:])
+        if self.stalled:
+            raise ChildCrashed(f"child process reported no progress for {settings.JOB_STALL_SECONDS} s and was "
+                               f"stopped (a stall); last log lines:\n{tail}")
         how = f"exited with code {code}"
         if code == -signal.SIGKILL:
             how = "was killed (SIGKILL; without a cancel that is most often the kernel's out-of-memory killer)"
@@ -160,6 +168,14 @@ class JobContext:
     def _pump_stderr(self, stream) -> None:
         for line in stream:
             self.log(line)
+
+    def watch_for_stall(self) -> None:
+        """Stop a child that is alive but has reported nothing for JOB_STALL_SECONDS."""
+        limit = settings.JOB_STALL_SECONDS
+        if limit and self.child is not None and time.monotonic() - self.last_report > limit:
+            self.stalled = True
+            self.log(f"no progress reported for {limit} s: stopping the child (CHARTER_JOB_STALL_SECONDS)\n")
+            self.kill_child()
 
     def kill_child(self) -> None:
         child = self.child
@@ -189,6 +205,7 @@ class Heartbeat(threading.Thread):
             connection.close()
 
     def beat(self) -> None:
+        self.ctx.watch_for_stall()
         try:
             if engine.heartbeat(self.ctx.job.pk, self.ctx.lease, self.ctx.drain_log()):
                 self.ctx.cancel_event.set()
