@@ -21,8 +21,11 @@ _HUB_ID = re.compile(r"[A-Za-z0-9][\w.-]{0,95}/[A-Za-z0-9][\w.-]{0,95}")
 
 
 def default_models_dir() -> Path:
+    """CHARTER_MODELS_DIR, else models/ in the shared artifacts folder, else in the data folder
+    (the same rule as webapp/settings.py, for children that never load Django)."""
     data = Path(os.environ.get("CHARTER_DATA_DIR") or Path(__file__).resolve().parent.parent / "var")
-    return Path(os.environ.get("CHARTER_MODELS_DIR") or data / "models").resolve()
+    artifacts = Path(os.environ.get("CHARTER_ARTIFACTS_DIR") or data)
+    return Path(os.environ.get("CHARTER_MODELS_DIR") or artifacts / "models").resolve()
 
 
 def packaged_gguf() -> Path:

@@ -71,14 +71,14 @@ def compose_command(service: str) -> list[str]:
 
 
 class WorkerProcess:
-    def __init__(self, queues: str = "default,gpu", beat: bool = True) -> None:
+    def __init__(self, queues: str = "default,gpu", beat: bool = True, env: dict | None = None) -> None:
         cmd = compose_command("worker")
         cmd[cmd.index("-Q") + 1] = queues
         cmd += ["--hostname", f"test-{time.monotonic_ns()}@%h"]
         if beat:
             data_dir = Path(os.environ["CHARTER_DATA_DIR"])
             cmd += ["--beat", "--schedule", str(data_dir / f"beat-{time.monotonic_ns()}")]
-        env = dict(os.environ, DATABASE_URL=database_url())
+        env = dict(os.environ, DATABASE_URL=database_url(), **(env or {}))  # env: e.g. another machine's folders
         self.log_path = Path(os.environ["CHARTER_DATA_DIR"]) / f"worker-{time.monotonic_ns()}.log"
         self.log = open(self.log_path, "w")
         self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,

@@ -26,7 +26,7 @@ def test_compose_declares_every_service_the_team_deployment_needs():
     services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
     assert {"postgres", "redis", "web", "worker", "gpu-worker", "beat"} <= set(services)
     gpu = services["gpu-worker"]
-    assert gpu["command"][gpu["command"].index("-Q") + 1] == "gpu"
+    assert gpu["command"][gpu["command"].index("-Q") + 1].split(",")[0] == "gpu"  # then gpu-2 ... gpu-N
     assert gpu["deploy"]["resources"]["reservations"]["devices"][0]["capabilities"] == ["gpu"]
     for name in ("postgres", "redis", "web", "worker", "gpu-worker"):
         assert "healthcheck" in services[name], name

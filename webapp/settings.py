@@ -174,7 +174,10 @@ JOB_RETRY_BACKOFF_SECONDS = env_int("CHARTER_JOB_RETRY_BACKOFF_SECONDS", 10, min
 # load or one slow training step; 0 turns the watchdog off.
 JOB_STALL_SECONDS = env_int("CHARTER_JOB_STALL_SECONDS", 3600, minimum=0)
 
-MODELS_DIR = Path(env_str("CHARTER_MODELS_DIR", str(DATA_DIR / "models"))).resolve()
+# Where jobs put what other jobs (on any machine) load: run folders, dataset exports and model
+# folders. Workers on several machines share it (a volume); each keeps its own DATA_DIR.
+ARTIFACTS_DIR = Path(env_str("CHARTER_ARTIFACTS_DIR", str(DATA_DIR))).resolve()
+MODELS_DIR = Path(env_str("CHARTER_MODELS_DIR", str(ARTIFACTS_DIR / "models"))).resolve()
 
 LOGGING = {
     "version": 1,

@@ -101,6 +101,7 @@ class JobContext:
         the processes); every event the spine does not relay goes to `handle`, the domain's
         ingest, which takes the job."""
         folder = run_folder(self.job)
+        engine.verify_inputs(_input_paths(config))
         path = folder / f"{config.KIND}.yaml"
         path.write_text(yaml.safe_dump(dataclasses.asdict(config), sort_keys=False), encoding="utf-8")
         # The run's exact inputs (prompts, constitution, config), by location and hash.
@@ -184,6 +185,22 @@ class JobContext:
                 os.killpg(child.pid, signal.SIGKILL)  # the child and every process it started (all ranks)
             except ProcessLookupError:
                 pass
+
+
+def _input_paths(config: Config) -> list[str]:
+    """The files a config names and the folders of the models it names (what the child loads)."""
+    from alignment.config import describe
+    from alignment.model_folders import resolve_model
+
+    paths = [getattr(config, f.name) for f in config.file_fields()]
+    for row in describe(type(config)):
+        name = getattr(config, row["name"])
+        if row["model"] and name:
+            try:
+                paths.append(str(resolve_model(name)))
+            except UserError:
+                continue  # the child says what is wrong with the name
+    return paths
 
 
 def _die_with_parent() -> None:

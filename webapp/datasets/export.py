@@ -40,7 +40,7 @@ MAX_SOURCES = 20
 
 
 def exports_dir() -> Path:
-    return Path(settings.DATA_DIR) / "exports"
+    return Path(settings.ARTIFACTS_DIR) / "exports"
 
 
 def dataset_path(dataset: Dataset) -> Path:

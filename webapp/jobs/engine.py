@@ -17,7 +17,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Coalesce, Now
 from django.utils import timezone
 
-from alignment.artifacts import sha256_of
+from alignment.artifacts import sha256_of, verify
 from webapp.jobs.models import Job, JobArtifact, JobMetric
 
 LOG_TAIL_CHARS = 64_000
@@ -114,6 +114,28 @@ def add_artifact(job_id: int, name: str, path: Path, patterns: tuple[str, ...] =
         job_id=job_id, name=name, defaults={"path": str(path), "sha256": sha256, "size": size}
     )
     return artifact
+
+
+_verified: dict[tuple[str, str], tuple[int, int]] = {}  # (path, sha256) -> (bytes, newest mtime) seen good
+
+
+def verify_inputs(paths) -> list[str]:
+    """Check every path that a job registered as an artifact (a model folder, a dataset file)
+    against its recorded SHA-256 before anything loads it: a copy on another machine's shared
+    volume that changed or arrived only in part is refused with a clear message. A path seen
+    good stays good while its files' sizes and times do not change. Returns the paths checked."""
+    checked = []
+    for path in {Path(p) for p in paths if p}:
+        artifact = JobArtifact.objects.filter(path=str(path)).exclude(name="inputs").order_by("-id").first()
+        if artifact is None or not path.exists():
+            continue
+        files = [path] if path.is_file() else [f for f in path.rglob("*") if f.is_file()]
+        stamp = (sum(f.stat().st_size for f in files), max((f.stat().st_mtime_ns for f in files), default=0))
+        if _verified.get((str(path), artifact.sha256)) != stamp:
+            verify(path, artifact.sha256)
+            _verified[(str(path), artifact.sha256)] = stamp
+        checked.append(str(path))
+    return checked
 
 
 def finish(job_id: int, lease: uuid.UUID, status: str, error: str = "", result: dict | None = None) -> None:

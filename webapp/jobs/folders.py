@@ -14,6 +14,6 @@ from webapp.jobs.models import Job
 def run_folder(job: Job) -> Path:
     """Every attempt of the job finds the same folder; the creation time in the name keeps a job
     from a reset or another database out of a folder an unrelated job with the same id left."""
-    folder = Path(settings.DATA_DIR) / "runs" / f"job-{job.pk}-{job.created_at:%Y%m%dT%H%M%S%f}"
+    folder = Path(settings.ARTIFACTS_DIR) / "runs" / f"job-{job.pk}-{job.created_at:%Y%m%dT%H%M%S%f}"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
