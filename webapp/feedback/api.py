@@ -25,6 +25,7 @@ class FeedbackIn(Schema):
     limit: int | None = None
     offset: int = Field(0, description="skip the first N prompts (of the set in order, or of the seeded sample)")
     sample_seed: int | None = Field(None, description="a random sample of the set drawn with this seed")
+    shards: int = Field(1, description="split the run into N jobs any workers pick up (2 to 64)")
     queue: str = "default"
     review_guidelines: str = Field("", description="Markdown shown to reviewers beside each pair of this run")
     config: config_schema(FeedbackConfig) = Field(default_factory=dict)  # type: ignore[valid-type]
@@ -46,7 +47,7 @@ def launch_run(request, body: FeedbackIn):
                             "you may see")
     job = launch_feedback(request.user, prompt_set, version, choices_of(body.config), limit=body.limit,
                           queue=check_queue(body.queue), pairs_from=pairs_from, review_guidelines=body.review_guidelines,
-                          offset=body.offset, sample_seed=body.sample_seed)
+                          offset=body.offset, sample_seed=body.sample_seed, shards=body.shards)
     return 201, {"id": job.pk, "status": job.status, "config": job.config}
 
 

@@ -4,7 +4,7 @@ from alignment.feedback.pipeline import FeedbackConfig
 from webapp.constitutions.models import ConstitutionVersion
 from webapp.core.forms import VersionChoice, add_config_fields, queue_field
 from webapp.jobs.models import Job
-from webapp.prompts.forms import PromptPick
+from webapp.prompts.forms import PromptPick, shards_field
 from webapp.prompts.models import PromptSet
 
 
@@ -24,6 +24,7 @@ class FeedbackForm(PromptPick):
                               help_text="instead of a prompt set: the judge labels these pairs as they are (both "
                                         "orders), to measure it against the labels they came with")
     constitution_version = VersionChoice(queryset=ConstitutionVersion.objects.none())
+    shards = shards_field()
     field_order = ["prompt_set", "pairs_from", "limit", "offset", "sample_seed", "constitution_version"]
     review_guidelines = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=20_000,
                                         label="Review guidelines (Markdown)",

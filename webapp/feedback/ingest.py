@@ -75,11 +75,12 @@ def _flush(table: str, rows: list[tuple]) -> int:
 def pending(job: Job) -> tuple[list[tuple[Prompt, list[str]]], int]:
     """(prompts not yet judged, each with the responses already sampled for it; how many are
     done): a resumed run skips judged prompts and never samples a stored response again."""
-    prompts = chosen_prompts(job)
-    done = set(Judgment.objects.filter(job=job).values_list("prompt_id", flat=True))
-    done |= set(Revision.objects.filter(job=job).values_list("prompt_id", flat=True))
+    prompts = chosen_prompts(job)  # a shard's own share; what is done is read from the run's results
+    results = job.results_job
+    done = set(Judgment.objects.filter(job=results).values_list("prompt_id", flat=True))
+    done |= set(Revision.objects.filter(job=results).values_list("prompt_id", flat=True))
     samples: dict[int, list[str]] = {}
-    for prompt_id, text in Response.objects.filter(job=job).order_by("prompt_id", "sample_index") \
+    for prompt_id, text in Response.objects.filter(job=results).order_by("prompt_id", "sample_index") \
             .values_list("prompt_id", "text"):
         samples.setdefault(prompt_id, []).append(text)
     remaining = [(p, samples.get(p.pk, [])) for p in prompts if p.pk not in done]
@@ -91,9 +92,9 @@ def ingest(job: Job, event: dict) -> None:
     if event["event"] != "records":
         return
     if event["stage"] == "samples":
-        store_responses(job, event["items"])
+        store_responses(job, event["items"])  # into job.results_job
     else:
-        store_results(job, event["items"])
+        store_results(job.results_job, event["items"])
 
 
 def pair_row(job: Job, prompt_id: int, key: str, method: str, chosen: str, rejected: str, **columns) -> PreferencePair:

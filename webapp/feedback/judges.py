@@ -47,7 +47,7 @@ def config_label(config: dict) -> str:
 
 def given_runs(user) -> QuerySet[Job]:
     """The finished runs on given pairs this user may see, newest first."""
-    return visible_jobs(user).filter(kind="feedback", status=Job.Status.SUCCEEDED) \
+    return visible_jobs(user).filter(kind="feedback", status=Job.Status.SUCCEEDED, parent__isnull=True) \
         .filter(Q(config__has_key="pairs_from") | Q(config__has_key="pairs_dataset")).order_by("-id")
 
 

@@ -21,14 +21,15 @@ PAIR_KINDS = ("import", "feedback", "self_reward")  # the runs whose pairs a jud
 
 def pair_sources(user):
     """The finished runs with pairs this user may see: imported sets first, newest first."""
-    return visible_jobs(user).filter(kind__in=PAIR_KINDS, status=Job.Status.SUCCEEDED).order_by("kind", "-id") \
+    return visible_jobs(user).filter(kind__in=PAIR_KINDS, status=Job.Status.SUCCEEDED, parent__isnull=True) \
+        .order_by("kind", "-id") \
         .exclude(result__pairs=0)
 
 
 def launch_feedback(user, prompt_set: PromptSet | None, version: ConstitutionVersion, choices: dict,
                     limit: int | None = None, queue: str = "default", pairs_from: Job | None = None,
                     dataset: Any = None, review_guidelines: str = "", offset: int = 0,
-                    sample_seed: int | None = None) -> Job:
+                    sample_seed: int | None = None, shards: int = 1) -> Job:
     """Sample responses to a prompt set and label them; or label given pairs as they are: those
     of `pairs_from` (an import or a run) or of `dataset` (a preference Dataset the caller may
     see). The new pairs point at the ones they judged."""
@@ -65,6 +66,9 @@ def launch_feedback(user, prompt_set: PromptSet | None, version: ConstitutionVer
     snapshot = config.choices() | source | chosen | {"constitution_version": version.pk,
                                             "constitution": f"{version.name} v{version.number}"} | (
         {"review_guidelines": review_guidelines} if review_guidelines.strip() else {})
+    if shards > 1:  # split across workers: each shard judges every shards-th prompt or pair
+        return jobs.launch_sharded("feedback", snapshot, user, shards, queue=queue, constitution_version=version,
+                                   derived_from=derived)
     return jobs.launch("feedback", snapshot, user, queue=queue, constitution_version=version, derived_from=derived)
 
 

@@ -32,7 +32,8 @@ def new_run(request):
         try:
             job = launch_feedback(request.user, data["prompt_set"], data["constitution_version"],
                                   chosen(FeedbackConfig, data), queue=data["queue"], pairs_from=data["pairs_from"],
-                                  review_guidelines=data.get("review_guidelines") or "", **picked(data))
+                                  review_guidelines=data.get("review_guidelines") or "", shards=data.get("shards") or 1,
+                                  **picked(data))
         except UserError as exc:
             form.add_error(None, str(exc))
         else:

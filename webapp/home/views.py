@@ -27,7 +27,7 @@ class Step:
 
 
 def _steps(user, operator: bool) -> list[Step]:
-    runs = visible_jobs(user).filter(kind="feedback")
+    runs = visible_jobs(user).filter(kind="feedback", parent__isnull=True)
     pairs = visible_pairs(user).aggregate(n=Count("id"), reviewed=Count("id", filter=Q(reviews__isnull=False),
                                                                          distinct=True))
     trained = visible_models(user)

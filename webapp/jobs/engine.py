@@ -138,12 +138,39 @@ def verify_inputs(paths) -> list[str]:
     return checked
 
 
+def settle(parent_id: int | None) -> None:
+    """A sharded job follows its shards: running while any is queued or running; once all have
+    ended, succeeded if all did (with the kind's merged result), cancelled if none failed but
+    some were cancelled, else failed, naming the failed shards (each can be retried)."""
+    if parent_id is None:
+        return
+    from webapp.jobs.registry import MERGERS
+
+    with transaction.atomic():
+        parent = Job.objects.select_for_update().filter(pk=parent_id).first()
+        if parent is None:
+            return
+        shards = list(parent.shards.order_by("shard").values_list("shard", "status"))
+        active = [n for n, status in shards if status in Job.ACTIVE]
+        if active:
+            Job.objects.filter(pk=parent_id).update(status=Job.Status.RUNNING, finished_at=None, error="")
+            return
+        failed = [n for n, status in shards if status == Job.Status.FAILED]
+        cancelled = [n for n, status in shards if status == Job.Status.CANCELLED]
+        status = Job.Status.FAILED if failed else Job.Status.CANCELLED if cancelled else Job.Status.SUCCEEDED
+        error = f"shards {', '.join(map(str, failed))} of {len(shards)} failed (retry them)" if failed else ""
+        result = MERGERS[parent.kind](parent) if status == Job.Status.SUCCEEDED and parent.kind in MERGERS else {}
+        Job.objects.filter(pk=parent_id).update(status=status, finished_at=timezone.now(), error=error,
+                                                result={**result, "shards": len(shards)} if result else {})
+
+
 def finish(job_id: int, lease: uuid.UUID, status: str, error: str = "", result: dict | None = None) -> None:
     fields = {"status": status, "finished_at": timezone.now(), "lease": None, "error": error}
     if result is not None:
         fields["result"] = result
     if not _owned(job_id, lease).update(**fields):
         raise LeaseLost(job_id)
+    settle(Job.objects.filter(pk=job_id).values_list("parent_id", flat=True).first())
 
 
 def fail_attempt(job_id: int, lease: uuid.UUID, error: str) -> bool:
@@ -158,6 +185,7 @@ def fail_attempt(job_id: int, lease: uuid.UUID, error: str) -> bool:
                 status=Job.Status.FAILED, finished_at=timezone.now(), lease=None,
                 error=f"{error}\n(failed after {job.attempts} attempts)",
             )
+            settle(job.parent_id)
             return False
         delay = settings.JOB_RETRY_BACKOFF_SECONDS * 2 ** (job.attempts - 1)
         _owned(job_id, lease).update(
@@ -185,6 +213,7 @@ def _take_back(job: Job, still_owned, note: str, now, report: dict[str, list[int
                                 progress_message="worker lost, re-queued", log=_tail(job.log + f"{note}; re-queued\n")):
             enqueue(job)
             report["requeued"].append(job.pk)
+        settle(job.parent_id)
 
 
 def release_worker(worker: str, now=None) -> dict[str, list[int]]:

@@ -47,6 +47,9 @@ class Job(models.Model):
         "constitutions.ConstitutionVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="jobs",
         help_text="the constitution version this job ran under, if any",
     )
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="shards",
+                               help_text="a shard's sharded job: the parent holds no worker, it sums its shards")
+    shard = models.PositiveSmallIntegerField(null=True, blank=True, help_text="this shard's index (0 to shards - 1)")
     derived_from = models.ManyToManyField(
         "constitutions.ConstitutionVersion", blank=True, related_name="derived_jobs",
         help_text="every version its inputs derive from (its own, its dataset's, its models'): who cannot see one "
@@ -59,6 +62,12 @@ class Job(models.Model):
 
     def __str__(self) -> str:
         return f"job {self.pk} ({self.kind}, {self.status})"
+
+    @property
+    def results_job(self) -> Job:
+        """Where a shard's results go: its parent, so the shards of one run merge into one (their
+        idempotent keys keep them from writing anything twice)."""
+        return self.parent if self.parent is not None else self
 
     @property
     def is_active(self) -> bool:

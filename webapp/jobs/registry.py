@@ -28,11 +28,17 @@ class Panel:
     top: bool = False  # above the metrics (a summary) rather than below (rows)
 
 
-def register_kind(name: str, label: str, *panels: Panel) -> None:
+# A sharded kind's result once every shard has ended: the domain's summary of the parent.
+MERGERS: dict[str, Callable[[Any], dict]] = {}
+
+
+def register_kind(name: str, label: str, *panels: Panel, merge: Callable[[Any], dict] | None = None) -> None:
     """A job kind has one name everywhere: this choice, its workers/kinds/ module and, where it
-    runs a child process, the `python -m alignment` subcommand."""
+    runs a child process, the `python -m alignment` subcommand. `merge` makes it shardable."""
     KINDS[name] = label
     PANELS.setdefault(name, []).extend(panels)
+    if merge is not None:
+        MERGERS[name] = merge
 
 
 def kind_choices() -> list[tuple[str, str]]:

@@ -17,9 +17,9 @@ from webapp.prompts.services import launch_sampling
 from webapp.prompts.synthesis import launch_synthesis
 
 router = Router(tags=["prompts"])
-INPUTS = ("prompt_set", "limit", "offset", "sample_seed", "queue")
+INPUTS = ("prompt_set", "limit", "offset", "sample_seed", "shards", "queue")
 SampleIn = flat_schema(SampleConfig, "SampleIn", prompt_set=(int, ...), limit=(int | None, None), offset=(int, 0),
-                       sample_seed=(int | None, None), queue=(str, "default"))
+                       sample_seed=(int | None, None), shards=(int, 1), queue=(str, "default"))
 
 
 class PromptSetOut(Schema):
@@ -50,7 +50,8 @@ def create_sample_job(request, body: SampleIn):  # type: ignore[valid-type]  # b
     values = body.model_dump()  # type: ignore[attr-defined]
     prompt_set = get_object_or_404(PromptSet, pk=values["prompt_set"])
     job = launch_sampling(request.user, prompt_set, choices_of(body, INPUTS), limit=values["limit"],
-                          queue=check_queue(values["queue"]), offset=values["offset"], sample_seed=values["sample_seed"])
+                          queue=check_queue(values["queue"]), offset=values["offset"], sample_seed=values["sample_seed"],
+                          shards=values["shards"])
     return {"id": job.pk, "status": job.status}
 
 

@@ -8,6 +8,7 @@ class PromptsConfig(AppConfig):
     def ready(self) -> None:
         from webapp.jobs.registry import register_kind
         from webapp.prompts import panels
+        from webapp.prompts.services import sampling_summary
 
-        register_kind("sample", "Sample responses", panels.RESPONSES)
+        register_kind("sample", "Sample responses", panels.RESPONSES, merge=sampling_summary)
         register_kind("synthesize", "Synthesize prompts", panels.SYNTHESIZED)

@@ -19,6 +19,12 @@ class PromptPick(forms.Form):
                                                "prompts out of training, split the set on its page")
 
 
+def shards_field() -> forms.IntegerField:
+    return forms.IntegerField(required=False, min_value=1, max_value=64, initial=1, label="Shards",
+                              help_text="split the run into N jobs that any workers pick up (each takes every N-th "
+                                        "prompt or pair); the run sums their progress and results")
+
+
 def picked(data: dict) -> dict:
     """A PromptPick form's choices as launch keyword arguments."""
     return {"limit": data.get("limit"), "offset": data.get("offset") or 0, "sample_seed": data.get("sample_seed")}
@@ -31,6 +37,7 @@ class SplitForm(forms.Form):
 
 class SampleForm(PromptPick):
     prompt_set = forms.ModelChoiceField(queryset=PromptSet.objects.all())
+    shards = shards_field()
     field_order = ["prompt_set", "limit", "offset", "sample_seed"]
 
     def __init__(self, *args, **kwargs):

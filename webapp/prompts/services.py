@@ -78,15 +78,27 @@ def pick(limit: int | None = None, offset: int | None = 0, sample_seed: int | No
 
 
 def launch_sampling(user, prompt_set: PromptSet, choices: dict, limit: int | None = None, queue: str = "default",
-                    offset: int = 0, sample_seed: int | None = None):
-    """Validate everything a sampling run needs before a job exists, then launch it."""
+                    offset: int = 0, sample_seed: int | None = None, shards: int = 1):
+    """Validate everything a sampling run needs before a job exists, then launch it (as `shards`
+    jobs that any workers pick up, when more than 1)."""
     config = SampleConfig.from_choices(choices)
     model = check_model(user, config.model)  # an unknown or unreadable model fails here, not in the worker
     if not prompt_set.prompts.exists():
         raise UserError(f"prompt set {prompt_set.name!r} has no prompts")
     snapshot = config.choices() | {"prompt_set": prompt_set.pk, "prompt_set_name": prompt_set.name} | pick(
         limit, offset, sample_seed)
+    if shards > 1:
+        return jobs.launch_sharded("sample", snapshot, user, shards, queue=queue, derived_from=lineage(model))
     return jobs.launch("sample", snapshot, user, queue=queue, derived_from=lineage(model))
+
+
+def sampling_summary(job: Job) -> dict:
+    """Responses stored for the job's prompts (a shard's own, or a whole run's)."""
+    prompts = [p.pk for p in chosen_prompts(job)]
+    stored = Response.objects.filter(job=job.results_job)
+    responses = stored.count() if not job.parent_id else sum(
+        stored.filter(prompt_id__in=prompts[i:i + 5000]).count() for i in range(0, len(prompts), 5000))
+    return {"responses": responses, "prompts": len(prompts)}
 
 
 @transaction.atomic
@@ -130,11 +142,15 @@ def chosen_prompts(job: Job) -> list[Prompt]:
     start, limit = cfg.get("offset") or 0, cfg.get("limit")
     end = start + limit if limit else None
     if cfg.get("sample_seed") is None:
-        return list(qs[start:end])
-    ids = list(qs.values_list("id", flat=True))
-    random.Random(cfg["sample_seed"]).shuffle(ids)
-    taken = sorted(ids[start:end])
-    return [p for i in range(0, len(taken), 5000) for p in qs.filter(id__in=taken[i:i + 5000])]
+        chosen = list(qs[start:end])
+    else:
+        ids = list(qs.values_list("id", flat=True))
+        random.Random(cfg["sample_seed"]).shuffle(ids)
+        taken = sorted(ids[start:end])
+        chosen = [p for i in range(0, len(taken), 5000) for p in qs.filter(id__in=taken[i:i + 5000])]
+    if cfg.get("shard") is not None:  # a shard of a sharded run takes every shards-th of them
+        chosen = chosen[cfg["shard"]::cfg["shards"]]
+    return chosen
 
 
 def prompt_row(prompt: Prompt, **extra) -> dict:
@@ -145,7 +161,7 @@ def unsampled(job: Job) -> tuple[list[Prompt], int]:
     """(prompts still short of N responses, how many prompts are done): a resumed job samples
     only what its earlier attempts did not store."""
     prompts = chosen_prompts(job)
-    counts = dict(Response.objects.filter(job=job).values_list("prompt_id").annotate(c=Count("id"))
+    counts = dict(Response.objects.filter(job=job.results_job).values_list("prompt_id").annotate(c=Count("id"))
                   .values_list("prompt_id", "c"))
     remaining = [p for p in prompts if counts.get(p.pk, 0) < job.config["n"]]
     return remaining, len(prompts) - len(remaining)
@@ -155,7 +171,7 @@ def store_responses(job: Job, items: list[dict]) -> None:
     """Sampled responses, as the child reports them; (job, prompt, sample_index) is their
     idempotent key, so a resumed job may send a sample again."""
     Response.objects.bulk_create([
-        Response(job=job, prompt_id=int(i["key"]), sample_index=i["sample_index"], text=i["text"], model=i["model"],
+        Response(job=job.results_job, prompt_id=int(i["key"]), sample_index=i["sample_index"], text=i["text"], model=i["model"],
                  temperature=i["params"]["temperature"], top_p=i["params"]["top_p"],
                  max_new_tokens=i["params"]["max_new_tokens"], seed=i["params"]["seed"],
                  finish_reason=i["finish_reason"], completion_tokens=i["completion_tokens"])

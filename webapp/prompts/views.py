@@ -50,7 +50,7 @@ def sample_new(request):
         data = form.cleaned_data
         try:
             job = launch_sampling(request.user, data["prompt_set"], chosen(SampleConfig, data), queue=data["queue"],
-                                  **picked(data))
+                                  shards=data.get("shards") or 1, **picked(data))
         except UserError as exc:
             form.add_error(None, str(exc))
         else:

@@ -35,11 +35,19 @@ def run(ctx: JobContext) -> dict:
         config = config_of(job, FeedbackConfig, prompts=prompts,
                            constitution=write_constitution(job, job.config["constitution_version"]))
         ctx.run_kind(config, lambda event: ingest(job, event), offset=done, total=total)
-    return summary(job)
+    return summary(job.results_job)
 
 
 def given_pairs(job: Job) -> Iterator[dict]:
-    """The pairs a run labels, in order, up to its limit: {pair_id, prompt, chosen, rejected}."""
+    """The pairs a run labels, in order, up to its limit (a shard: every shards-th of them):
+    {pair_id, prompt, chosen, rejected}."""
+    shard, shards = job.config.get("shard"), job.config.get("shards") or 1
+    for n, row in enumerate(_given_pairs(job)):
+        if shard is None or n % shards == shard:
+            yield row
+
+
+def _given_pairs(job: Job) -> Iterator[dict]:
     limit = job.config.get("limit") or None
     if job.config.get("pairs_dataset"):
         dataset = Dataset.objects.get(pk=job.config["pairs_dataset"])
@@ -58,7 +66,7 @@ def given_pairs(job: Job) -> Iterator[dict]:
 
 def _given(ctx: JobContext) -> dict:
     job = ctx.job
-    done_ids = judged_pairs(job)
+    done_ids = judged_pairs(job.results_job)
     total, remaining = 0, []
     for row in given_pairs(job):
         total += 1
@@ -72,4 +80,6 @@ def _given(ctx: JobContext) -> dict:
                            constitution=write_constitution(job, job.config["constitution_version"]))
         ctx.run_kind(config, lambda event: ingest(job, event), offset=done, total=total)
     ctx.progress(total, total, f"{total} given pairs judged")
+    if job.parent_id:  # the parent's report is made once every shard has judged its share
+        return {"given pairs": total}
     return {"given pairs": total} | summary(job) | {"judge": record_report(job)}

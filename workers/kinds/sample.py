@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from alignment.sampling import SampleConfig
-from webapp.prompts.models import Response
-from webapp.prompts.services import ingest_samples, prompt_row, unsampled
+from webapp.prompts.services import ingest_samples, prompt_row, sampling_summary, unsampled
 from workers.inputs import config_of, write_rows
 from workers.runner import JobContext
 
@@ -17,4 +16,4 @@ def run(ctx: JobContext) -> dict:
     if remaining:
         config = config_of(job, SampleConfig, prompts=write_rows(job, "prompts.jsonl", map(prompt_row, remaining)))
         ctx.run_kind(config, lambda event: ingest_samples(job, event), offset=done, total=total, step_offset=done)
-    return {"responses": Response.objects.filter(job=job).count(), "prompts": total}
+    return sampling_summary(job) | {"prompts": total}
