@@ -31,6 +31,9 @@ class VLLMBackend:
                 # tokens are always among those returned (raw ones may fall outside the top k).
                 logprobs_mode="processed_logprobs",
                 gpu_memory_utilization=float(os.environ.get("CHARTER_VLLM_GPU_MEMORY", "0.45")),
+                # A worker that holds several GPUs may split a large model across them (tensor
+                # parallelism); the model's attention heads must divide by it, so it is opt-in.
+                tensor_parallel_size=int(os.environ.get("CHARTER_VLLM_TENSOR_PARALLEL", "1")),
             )
         except (OSError, ValueError) as exc:
             raise UserError(f"vLLM cannot load {model_path}: {exc}") from exc
@@ -76,3 +79,4 @@ class VLLMBackend:
             top = out.outputs[0].logprobs[0]
             rows.append([top[i].logprob if i in top else -math.inf for i in ids])
         return rows
+

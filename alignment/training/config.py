@@ -113,6 +113,8 @@ class TrainConfig(Config):
     num_generations: int = choice(4, "GRPO/RLOO: completions per prompt", min=2, max=64)
     max_completion_length: int = choice(128, "GRPO/RLOO: new tokens per completion", min=1, max=8192)
     temperature: float = choice(0.7, "GRPO/RLOO sampling temperature", above=0, max=2)
+    vllm: bool = choice(False, "GRPO/RLOO: generate the rollouts with vLLM (TRL's colocated mode, on the training "
+                               "GPUs); needs device gpu and vLLM on the worker")
 
     def resolved(self) -> TrainConfig:
         """A copy with the method's defaults filled in and every choice checked."""
@@ -143,6 +145,8 @@ class TrainConfig(Config):
         if self.processes > 1 and self.lora and self.strategy in ("zero3", "fsdp"):
             problems.append(f"LoRA with {self.strategy} is refused: the adapter merge at the end needs the whole "
                             "model on one process (use ddp or zero2)")
+        if self.vllm and (self.method not in ONLINE or self.device != "gpu"):
+            problems.append("vllm generates GRPO/RLOO rollouts on a GPU: method grpo or rloo, device gpu")
         if self.instructable and self.method != "reward":
             problems.append("instructable applies to reward models only")
         if self.label_smoothing and self.loss_type != "robust":

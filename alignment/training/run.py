@@ -8,6 +8,7 @@ folder (a LoRA adapter is merged first) that Charter can use as a policy, judge 
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import sys
 import time
@@ -218,6 +219,11 @@ def build_trainer(config: TrainConfig, out: Path, emit: Emit):
         reward = RewardModelScorer(scorer, device, system=steer)
     online = {"beta": config.beta, "num_generations": config.num_generations, "temperature": config.temperature,
               "max_completion_length": config.max_completion_length, **common}
+    if config.vllm:  # TRL's colocated vLLM engine shares the training GPUs with the policy
+        if importlib.util.find_spec("vllm") is None:
+            raise UserError("vllm=true needs vLLM on this worker (pip install -r requirements-gpu.txt)")
+        online |= {"use_vllm": True, "vllm_mode": "colocate",
+                   "vllm_gpu_memory_utilization": float(os.environ.get("CHARTER_VLLM_GPU_MEMORY", "0.3"))}
     cls, cfg_cls = (trl.GRPOTrainer, trl.GRPOConfig) if config.method == "grpo" else (trl.RLOOTrainer, trl.RLOOConfig)
     return cls(args=cfg_cls(**online), reward_funcs=[reward], **kwargs)  # type: ignore[arg-type, list-item]
 

@@ -61,3 +61,24 @@ def test_dpo_trains_in_bf16_on_the_gpu_and_reports_gpu_memory(tmp_path):
     metrics = [e["values"] for e in seen if e["event"] == "metric"]
     assert summary["global_step"] == 2 and any("rewards/margins" in m for m in metrics)
     assert 0 < max(m["memory_mb"] for m in metrics) < 78 * 1024  # torch.cuda.max_memory_allocated, in MiB
+
+
+def test_grpo_generates_its_rollouts_with_colocated_vllm(tmp_path):
+    pytest.importorskip("vllm")
+    import json
+
+    from alignment.training.config import TrainConfig
+    from alignment.training.run import train
+
+    data = tmp_path / "prompts.jsonl"
+    data.write_text("".join(json.dumps({"prompt": f"Name a fruit ({i})."}) + "\n" for i in range(8)))
+    from pathlib import Path
+
+    rubric = str(Path(__file__).resolve().parents[2] / "principles" / "self-rewarding-rubric.yaml")
+    seen = []
+    summary = train(TrainConfig(method="grpo", dataset=str(data), output=str(tmp_path / "run"), device="gpu", vllm=True,
+                                reward_judge="smollm2-135m-instruct", constitution=rubric, max_steps=2, batch_size=4,
+                                num_generations=4, max_completion_length=16, save_steps=100),
+                    lambda event, **payload: seen.append((event, payload)))
+    assert summary["global_step"] == 2
+    assert any(e == "metric" and "reward" in p["values"] for e, p in seen)

@@ -60,6 +60,7 @@ def test_the_accelerate_configs_name_each_strategy():
     ({"strategy": "zero3", "processes": 2, "device": "gpu", "method": "grpo", "reward_model": "rm",
       "num_generations": 2}, "ZeRO-3 with GRPO/RLOO is refused"),
     ({"strategy": "fsdp", "processes": 2, "device": "gpu", "lora": True}, "LoRA with fsdp is refused"),
+    ({"vllm": True, "method": "dpo", "device": "gpu"}, "vllm generates GRPO/RLOO rollouts on a GPU"),
 ])
 def test_known_broken_combinations_are_refused_before_a_job_exists(choices, message):
     with pytest.raises(UserError, match=message):
