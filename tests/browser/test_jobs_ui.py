@@ -50,6 +50,8 @@ def test_the_cancel_button_stops_a_running_job(login, live_server, worker, small
 
 def test_the_jobs_list_updates_without_a_reload(login, live_server):
     page = login("viewer")
+    page.click("nav >> text=Jobs")
+    page.wait_for_url(f"{live_server.url}/jobs/")
     job = Job.objects.create(kind="sample", config={}, status="queued")
     row = page.locator(f"tr[data-job='{job.pk}'] .pill")
     expect(row).to_have_text("queued", timeout=10_000)
