@@ -39,3 +39,15 @@ def test_an_operator_synthesizes_prompts_and_reads_them(login, live_server, work
     first = target.prompts.order_by("key").first()
     expect(page.locator("tbody tr").first).to_contain_text(first.text[:30])
     expect(page.locator("tbody tr").first).to_contain_text("nearest seen")
+
+
+def test_an_operator_saves_a_train_and_held_out_split_of_a_set(login, live_server, seed_set):
+    page = login("operator")
+    page.goto(f"{live_server.url}/prompts/{seed_set.pk}/")
+    page.fill("#split-form input[name=heldout]", "0.25")
+    page.click("#split-form button")
+    expect(page.locator("h1")).to_have_text("seeds · held-out")
+    expect(page.locator(".flash")).to_contain_text("Split into 'seeds · train'")
+    train = PromptSet.objects.get(name="seeds · train")
+    heldout = PromptSet.objects.get(name="seeds · held-out")
+    assert train.prompts.count() + heldout.prompts.count() == seed_set.prompts.count()
