@@ -11,38 +11,32 @@ from workers.runner import WORKER_NAME, ChildCrashed, Heartbeat, JobContext
 
 QUIET_CHILD = ("import json, time; print(json.dumps({'event': 'progress', 'done': 0, 'total': 1, 'message': 'loading'}),"
                " flush=True); time.sleep(120)")
+BUSY_CHILD = ("import json, time\nfor i in range(8):\n    print(json.dumps({'event': 'progress', 'done': i, 'total': 8}),"
+              " flush=True)\n    time.sleep(0.5)")
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_child_that_stops_reporting_is_stopped_and_the_attempt_fails_visibly(settings):
+@pytest.fixture
+def claimed(transactional_db, settings):
+    """A claimed job's context with its heartbeat running: beats every second, stall after 2 s."""
     settings.JOB_HEARTBEAT_SECONDS, settings.JOB_STALL_SECONDS = 1, 2
     job = Job.objects.create(kind="check", queue="default")
     ctx = JobContext(job, engine.claim(job.pk, WORKER_NAME))
     beat = Heartbeat(ctx)
     beat.start()
+    yield ctx
+    beat.stop()
+
+
+def test_a_child_that_stops_reporting_is_stopped_and_the_attempt_fails_visibly(claimed):
     seen = []
-    try:
-        with pytest.raises(ChildCrashed, match="reported no progress for 2 s and was stopped"):
-            ctx.run_child([sys.executable, "-c", QUIET_CHILD], seen.append)
-    finally:
-        beat.stop()
+    with pytest.raises(ChildCrashed, match="reported no progress for 2 s and was stopped"):
+        claimed.run_child([sys.executable, "-c", QUIET_CHILD], seen.append)
     assert [e["event"] for e in seen] == ["progress"]  # it did report once, then nothing
-    assert any("CHARTER_JOB_STALL_SECONDS" in line for line in ctx.tail)
-    assert engine.fail_attempt(job.pk, ctx.lease, "stalled")  # retried, as a crash is
-    assert Job.objects.get(pk=job.pk).status == "queued"
+    assert any("CHARTER_JOB_STALL_SECONDS" in line for line in claimed.tail)
+    assert engine.fail_attempt(claimed.job.pk, claimed.lease, "stalled")  # retried, as a crash is
+    assert Job.objects.get(pk=claimed.job.pk).status == "queued"
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_child_that_keeps_reporting_is_left_alone(settings):
-    settings.JOB_HEARTBEAT_SECONDS, settings.JOB_STALL_SECONDS = 1, 2
-    job = Job.objects.create(kind="check", queue="default")
-    ctx = JobContext(job, engine.claim(job.pk, WORKER_NAME))
-    beat = Heartbeat(ctx)
-    beat.start()
-    busy = ("import json, time\nfor i in range(8):\n    print(json.dumps({'event': 'progress', 'done': i, 'total': 8}),"
-            " flush=True)\n    time.sleep(0.5)")
-    try:
-        ctx.run_child([sys.executable, "-c", busy], lambda event: None)  # 4 s in all, never 2 s quiet
-    finally:
-        beat.stop()
-    assert not ctx.stalled
+def test_a_child_that_keeps_reporting_is_left_alone(claimed):
+    claimed.run_child([sys.executable, "-c", BUSY_CHILD], lambda event: None)  # 4 s in all, never 2 s quiet
+    assert not claimed.stalled

@@ -25,17 +25,23 @@ def records(n: int) -> str:
                                "rejected": [{"role": "assistant", "content": "No."}]}) + "\n" for i in range(n))
 
 
-@pytest.mark.distributed
-def test_two_gloo_ranks_train_on_their_shards_and_only_rank_0_reports(tmp_path):
+def two_ranks(tmp_path: Path, device: str) -> subprocess.CompletedProcess:
+    """A 2-step DPO run of two processes, started the way a worker starts one."""
     (tmp_path / "pref.jsonl").write_text(records(16))
-    config = TrainConfig(method="dpo", dataset=str(tmp_path / "pref.jsonl"), output=str(tmp_path / "run"), device="cpu",
+    config = TrainConfig(method="dpo", dataset=str(tmp_path / "pref.jsonl"), output=str(tmp_path / "run"), device=device,
                          max_steps=2, batch_size=2, max_length=64, save_steps=100, processes=2)
     (tmp_path / "train.yaml").write_text(yaml.safe_dump(vars(config)))
-    argv = launcher(config, tmp_path, gpu=False) + ["-m", "alignment", "train", "--events", "--config",
-                                                    str(tmp_path / "train.yaml")]
+    argv = launcher(config, tmp_path, gpu=device == "gpu") + ["-m", "alignment", "train", "--events", "--config",
+                                                              str(tmp_path / "train.yaml")]
     done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=500,
                           env={**os.environ, "OMP_NUM_THREADS": "1"})
     assert done.returncode == 0, done.stderr[-3000:]
+    return done
+
+
+@pytest.mark.distributed
+def test_two_gloo_ranks_train_on_their_shards_and_only_rank_0_reports(tmp_path):
+    done = two_ranks(tmp_path, "cpu")
     events = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
     losses = [e["step"] for e in events if e["event"] == "metric" and "loss" in e["values"]]
     assert losses == [1, 2]  # once per step: the other rank reports nothing
@@ -90,12 +96,5 @@ def test_two_gpu_ranks_train_with_ddp(tmp_path):
 
     if torch.cuda.device_count() < 2:
         pytest.skip("needs 2 GPUs")
-    (tmp_path / "pref.jsonl").write_text(records(16))
-    config = TrainConfig(method="dpo", dataset=str(tmp_path / "pref.jsonl"), output=str(tmp_path / "run"), device="gpu",
-                         max_steps=2, batch_size=2, max_length=64, save_steps=100, processes=2)
-    (tmp_path / "train.yaml").write_text(yaml.safe_dump(vars(config)))
-    argv = launcher(config, tmp_path, gpu=True) + ["-m", "alignment", "train", "--events", "--config",
-                                                   str(tmp_path / "train.yaml")]
-    done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=500)
-    assert done.returncode == 0, done.stderr[-3000:]
+    two_ranks(tmp_path, "gpu")
     assert (tmp_path / "run" / "final" / "model.safetensors").is_file()
