@@ -125,6 +125,7 @@ class JobContext:
     def run_child(self, argv: list[str], on_event: Callable[[dict], None]) -> None:
         """Run a child that speaks alignment.events on stdout; its stderr becomes the log."""
         env = {**os.environ, "PYTHONUNBUFFERED": "1", "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")}
+        self.last_report, self.stalled = time.monotonic(), False
         self.child = subprocess.Popen(  # a session of its own: cancel ends it and whatever it started
             argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
             preexec_fn=_die_with_parent, cwd=settings.BASE_DIR, start_new_session=True,
@@ -132,7 +133,6 @@ class JobContext:
         pump = threading.Thread(target=self._pump_stderr, args=(self.child.stderr,), daemon=True)
         pump.start()
         error: dict | None = None
-        self.last_report, self.stalled = time.monotonic(), False
         assert self.child.stdout is not None
         for line in self.child.stdout:
             try:
