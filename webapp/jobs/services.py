@@ -87,6 +87,8 @@ def launch_sharded(kind: str, config: dict, user, shards: int, queue: str = "def
 @transaction.atomic
 def cancel(job: Job, user=None) -> Job:
     if job.shards.exists():  # a sharded job: cancel every shard still going
+        if not job.is_active:
+            raise JobStateError(f"job {job.pk} is {job.status}; only queued or running jobs can be cancelled")
         for shard in job.shards.filter(status__in=Job.ACTIVE):
             cancel(shard, user)
         job.refresh_from_db()
