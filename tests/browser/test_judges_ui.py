@@ -15,9 +15,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_a_team_measures_judges_on_a_human_set_and_recommends_one(login, live_server, pair_run, tmp_path):
     page = login("operator")
-    upload = tmp_path / "people.jsonl"
+    upload = tmp_path / "people.jsonl"  # 40 pairs: enough that kappa is defined whatever the pair ids
     upload.write_text("".join(json.dumps({"prompt": f"Question {i}?", "chosen": f"A careful answer {i}.",
-                                          "rejected": f"No {i}."}) + "\n" for i in range(12)))
+                                          "rejected": f"No {i}."}) + "\n" for i in range(40)))
     page.goto(f"{live_server.url}/pairs/import/")
     page.fill("input[name=name]", "people")
     page.set_input_files("input[name=file]", str(upload))
