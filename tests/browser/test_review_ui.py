@@ -10,6 +10,12 @@ from webapp.pairs.models import FLAG_REASONS, Review
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+def keys_ready(page) -> None:
+    """The pair page's key handlers are attached (its script marks the page): pressing a key
+    before that would be lost, whatever the page already shows."""
+    expect(page.locator("html[data-review-keys='ready']")).to_have_count(1)
+
+
 def test_a_reviewer_filters_pairs_and_reviews_with_the_keyboard(login, live_server, make_pair):
     make_pair(margin=0.9, chosen="A confident answer.")
     first = make_pair(margin=0.1, chosen="Boil the kettle, then steep the tea.", rejected="Use cold water.")
@@ -22,6 +28,7 @@ def test_a_reviewer_filters_pairs_and_reviews_with_the_keyboard(login, live_serv
     expect(page.locator("#pair-rows tr")).to_have_count(2)
     page.click(f"#pair-rows a:text-is('{first.pk}')")
     expect(page.locator("#chosen")).to_have_text("Boil the kettle, then steep the tea.")
+    keys_ready(page)
     page.keyboard.press("d")  # word diff of rejected -> chosen
     expect(page.locator("#word-diff ins")).to_contain_text("Boil the kettle")
     expect(page.locator("#side-by-side")).to_be_hidden()
@@ -29,12 +36,14 @@ def test_a_reviewer_filters_pairs_and_reviews_with_the_keyboard(login, live_serv
     expect(page.locator("#chosen")).to_have_text("Second close call.")
     assert page.url.endswith(f"/pairs/{second.pk}/?margin_max=0.5&sort=id")  # blank filters are left out
     assert Review.objects.get(pair=first).verdict == "agree"
+    keys_ready(page)
     page.keyboard.press("x")  # a flag needs a reason: focus moves there, nothing is sent
     expect(page.locator("#reason")).to_be_focused()
     page.keyboard.press("ArrowDown")  # the first reason
     page.keyboard.press("Enter")  # and the flag goes out, all from the keyboard
     expect(page.locator(".flash")).to_contain_text(f"Pair {second.pk}: flag saved")
     assert Review.objects.get(pair=second).reason == FLAG_REASONS[0][0]
+    keys_ready(page)
     page.keyboard.press("k")  # back to the first pair, which shows the review
     expect(page.locator("#human-verdict")).to_have_text("agree")
 

@@ -28,4 +28,6 @@
       form.requestSubmit(button);
     }
   });
+  // Keys work from here on: a test (or a user's script) can wait for this instead of for time.
+  document.documentElement.dataset.reviewKeys = "ready";
 })();
