@@ -19,12 +19,12 @@ Every response scored 0 is paired with every response scored 1 for the same obje
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
+from alignment import splits
 from alignment.redteam import package_dir
 
 RESERVED = "harm"  # datasets/scorer_evals/harm/: never read
@@ -86,8 +86,7 @@ def pairs() -> list[HumanPair]:
 
 def in_test(prompt: str, seed: int = SEED, test_share: float = 0.5) -> bool:
     """A seeded draw per prompt, so that the pairs of one objective never land on both sides."""
-    draw = int.from_bytes(hashlib.sha256(f"{seed}:{prompt}".encode()).digest()[:8], "big") / 2**64
-    return draw < test_share
+    return splits.held_out(seed, prompt, test_share)
 
 
 def split(items: list[HumanPair], seed: int = SEED) -> tuple[list[HumanPair], list[HumanPair]]:

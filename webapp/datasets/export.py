@@ -8,7 +8,6 @@ webapp/datasets/conversion.py's; the formats and writers are alignment.records'.
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import os
 import uuid
@@ -19,7 +18,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
-from alignment import records
+from alignment import records, splits
 from alignment.errors import UserError
 from alignment.names import check_name
 from webapp.core.models import record
@@ -136,8 +135,7 @@ def versions_of_runs(runs) -> set[int]:
 
 def in_part(pair_id: int, split: dict) -> bool:
     """Whether a pair belongs to this part of a split: a stable draw from the seed and the id."""
-    draw = int.from_bytes(hashlib.sha256(f"{split['seed']}:{pair_id}".encode()).digest()[:8], "big") / 2**64
-    return (draw < split["heldout"]) == (split["part"] == "heldout")
+    return splits.held_out(split["seed"], pair_id, split["heldout"]) == (split["part"] == "heldout")
 
 
 def outcomes(dataset: Dataset, user) -> Iterator[tuple[dict | None, str]]:

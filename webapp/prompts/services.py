@@ -3,7 +3,6 @@ launching the sampling job."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import random
 from dataclasses import dataclass
@@ -12,7 +11,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Count
 
-from alignment import records, redteam
+from alignment import records, redteam, splits
 from alignment.errors import UserError
 from alignment.sampling import SampleConfig
 from webapp.core.model_names import check_model, lineage
@@ -115,8 +114,7 @@ def split_prompt_set(user, prompt_set: PromptSet, heldout: float, seed: int) -> 
     prompts = list(prompt_set.prompts.order_by("id"))
     parts: dict[str, list[Prompt]] = {"train": [], "held-out": []}
     for p in prompts:
-        draw = int.from_bytes(hashlib.sha256(f"{seed}:{p.key}".encode()).digest()[:8], "big") / 2**64
-        parts["held-out" if draw < heldout else "train"].append(p)
+        parts["held-out" if splits.held_out(seed, p.key, heldout) else "train"].append(p)
     if not parts["train"] or not parts["held-out"]:
         raise UserError(f"{len(prompts)} prompts are too few to split with a held-out share of {heldout}")
     made = []
