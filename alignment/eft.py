@@ -42,7 +42,8 @@ def stage(config, seed_model: str, folder: Path, emit) -> dict:
     from alignment.feedback.pointwise import Candidates, PointwiseConfig, judge
     from alignment.generation import load_backend
     from alignment.model_folders import resolve_model
-    from alignment.records import read_jsonl_list, read_records, write_jsonl
+    from alignment.record_files import read_records
+    from alignment.records import read_jsonl_list, write_jsonl
     from alignment.training.config import TrainConfig
     from alignment.training.data import prepare
     from alignment.training.run import train

@@ -216,7 +216,7 @@ def _judge_accuracy(config: SelfRewardConfig, t: int, current: str, folder: Path
     from alignment.feedback.pointwise import Candidates, PointwiseConfig, judge
     from alignment.generation import load_backend
     from alignment.model_folders import resolve_model
-    from alignment.records import read_records
+    from alignment.record_files import read_records
     from alignment.training.data import prepare
 
     rows = prepare(read_records(config.heldout), "dpo")

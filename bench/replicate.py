@@ -37,7 +37,8 @@ from alignment.evaluation.config import EvalConfig  # noqa: E402
 from alignment.evaluation.reward import rm_accuracy  # noqa: E402
 from alignment.evaluation.run import evaluate, summarize  # noqa: E402
 from alignment.evaluation.stats import mean_with_ci  # noqa: E402
-from alignment.records import read_records, write_jsonl  # noqa: E402
+from alignment.record_files import read_records  # noqa: E402
+from alignment.records import write_jsonl  # noqa: E402
 
 
 def row_a(data: Data, folder: Path, args) -> list[list]:

@@ -202,7 +202,7 @@ def calibration_effect(temps: dict[str, float], test: Sequence[Verdict]) -> list
 def from_files(given_path: str, judged_path: str) -> dict:
     """The report of a CLI feedback run on given pairs (`python -m alignment feedback --set
     pairs=GIVEN --set output=JUDGED`), against the labels the given pairs came with."""
-    from alignment.records import read_records
+    from alignment.record_files import read_records
 
     overall, judged = from_records(read_records(given_path), read_records(judged_path))
     return report(overall, judged) | {"temperatures": temperatures(overall + judged.per_principle)}

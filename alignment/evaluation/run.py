@@ -81,7 +81,7 @@ def _reward_model(config: EvalConfig) -> Iterator[tuple[list[dict], int]]:
 
     from alignment.generation import configure_torch_threads
     from alignment.model_folders import resolve_model
-    from alignment.records import read_records
+    from alignment.record_files import read_records
     from alignment.training import principles
     from alignment.training.data import prepare
     from alignment.training.rewards import RewardModelScorer

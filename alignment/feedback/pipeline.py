@@ -14,7 +14,8 @@ from alignment.feedback import critique, pairwise, pointwise
 from alignment.generation import Backend, load_backend
 from alignment.judge_prompts import METHODS
 from alignment.model_folders import DEFAULT_MODEL, resolve_model
-from alignment.records import PromptRecord, read_prompts, read_records, text_of
+from alignment.record_files import read_records
+from alignment.records import PromptRecord, read_prompts, text_of
 from alignment.sampling import SampleConfig, sample
 
 DEFAULT_N = {"rl_cai": 2, "salmon": 2, "self_rewarding": 4, "sl_cai": 1}

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from alignment.errors import UserError
 from alignment.model_folders import resolve_model
-from alignment.records import read_records
+from alignment.record_files import read_records
 from alignment.training import principles
 from alignment.training.config import ONLINE, TrainConfig
 from alignment.training.data import carries_soft_labels, preference_rows, prepare

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from alignment import records
+from alignment import record_files, records
 from alignment.errors import UserError
 
 PAIRS = [records.preference_record(f"Prompt {i} ü", "good", "bad", tie=False, soft_label=0.9, margin=0.8,
@@ -13,12 +13,12 @@ PAIRS = [records.preference_record(f"Prompt {i} ü", "good", "bad", tie=False, s
                                    pair_id=i, constitution_version=1, run=2) for i in range(5)]
 
 
-@pytest.mark.parametrize("fmt", list(records.FORMATS))
+@pytest.mark.parametrize("fmt", list(record_files.FORMATS))
 def test_every_format_holds_the_same_records_with_the_same_hash(tmp_path, fmt):
-    path = tmp_path / f"out{records.FORMATS[fmt]}"
-    sha256, rows = records.write_dataset(iter(PAIRS), path, fmt, "preference")
+    path = tmp_path / f"out{record_files.FORMATS[fmt]}"
+    sha256, rows = record_files.write_dataset(iter(PAIRS), path, fmt, "preference")
     assert rows == 5 and sha256 == records.sha256_of(PAIRS)
-    assert records.read_records(path) == PAIRS
+    assert record_files.read_records(path) == PAIRS
 
 
 def test_a_bad_line_is_named_and_absurd_nesting_is_refused(tmp_path):

@@ -18,7 +18,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
-from alignment import records, splits
+from alignment import record_files, records, splits
 from alignment.errors import UserError
 from alignment.names import check_name
 from webapp.core.models import record
@@ -44,7 +44,7 @@ def exports_dir() -> Path:
 
 def dataset_path(dataset: Dataset) -> Path:
     """Built from the id and format alone: no user text ever reaches a path."""
-    return exports_dir() / f"dataset-{dataset.pk}{records.FORMATS[dataset.format]}"
+    return exports_dir() / f"dataset-{dataset.pk}{record_files.FORMATS[dataset.format]}"
 
 
 def _clean(query: dict) -> dict:
@@ -68,8 +68,8 @@ def launch_export(user, name: str, query: dict, kind: str = "preference", keep_t
     name = check_name(name, "the dataset's name")
     if kind not in records.KINDS:
         raise UserError(f"kind must be one of {', '.join(records.KINDS)}")
-    if format not in records.FORMATS:
-        raise UserError(f"format must be one of {', '.join(records.FORMATS)}")
+    if format not in record_files.FORMATS:
+        raise UserError(f"format must be one of {', '.join(record_files.FORMATS)}")
     if not 0 <= heldout < 1:
         raise UserError("heldout must be a share between 0 and 1 (0: no held-out part)")
     if not 0 <= seed < 2**32 or not -1000 <= threshold <= 1000:
@@ -227,7 +227,7 @@ def write(dataset: Dataset, user, on_progress=lambda n: None) -> Dataset:
                 on_progress(n)
 
     try:
-        sha256, _ = records.write_dataset(written(), partial, dataset.format, dataset.kind)
+        sha256, _ = record_files.write_dataset(written(), partial, dataset.format, dataset.kind)
         os.replace(partial, target)
     finally:
         partial.unlink(missing_ok=True)

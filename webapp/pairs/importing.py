@@ -12,7 +12,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from alignment import human_sets, records
+from alignment import human_sets, record_files, records
 from alignment.errors import UserError
 from alignment.names import check_name
 from webapp.accounts.roles import require
@@ -33,7 +33,7 @@ def _objects(name: str, data: bytes) -> Iterator[tuple[str, Any]]:
     if lower.endswith(".jsonl"):
         yield from records.jsonl_lines(records.decode(name, data).splitlines(), name)
     elif lower.endswith(".parquet"):
-        yield from records.parquet_objects(io.BytesIO(data), name, max_bytes=MAX_BYTES, max_rows=MAX_PAIRS)
+        yield from record_files.parquet_objects(io.BytesIO(data), name, max_bytes=MAX_BYTES, max_rows=MAX_PAIRS)
     else:
         raise UserError(f"{name}: upload a .jsonl or .parquet file")
 

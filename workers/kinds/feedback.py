@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from alignment import records
+from alignment import record_files
 from alignment.feedback.pipeline import FeedbackConfig
 from webapp.datasets.export import dataset_path
 from webapp.datasets.models import Dataset
@@ -51,7 +51,7 @@ def _given_pairs(job: Job) -> Iterator[dict]:
     limit = job.config.get("limit") or None
     if job.config.get("pairs_dataset"):
         dataset = Dataset.objects.get(pk=job.config["pairs_dataset"])
-        rows = (r for r in records.read_records(dataset_path(dataset)) if r.get("pair_id") is not None)
+        rows = (r for r in record_files.read_records(dataset_path(dataset)) if r.get("pair_id") is not None)
         for n, row in enumerate(rows):
             if limit and n >= limit:
                 return

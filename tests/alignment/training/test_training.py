@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from alignment.errors import UserError
-from alignment.records import read_records
+from alignment.record_files import read_records
 from alignment.training.config import TrainConfig
 from alignment.training.data import prepare
 from alignment.training.run import train
