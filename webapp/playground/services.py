@@ -26,12 +26,21 @@ def launch_chat(user, choices: dict, message: str, system: str = "", after: Job 
     config.validate()
     models = [check_model(user, config.model)] + ([check_model(user, config.other_model)] if config.other_model else [])
     if after is not None:
-        history = after.config["conversation"] + [{"role": "assistant", "content": reply_text(after, 0)}]
+        reply_text(after, 0)  # a chat continues from a reply it has
+        history = conversation_so_far(after)
     else:
         history = [{"role": "system", "content": system}] if system.strip() else []
     turns = records.conversation(history + [{"role": "user", "content": message}], "the conversation")
     snapshot = config.choices() | {"conversation": turns, "after": after.pk if after else None}
     return jobs.launch("chat", snapshot, user, queue=queue, derived_from=lineage(*models))
+
+
+def conversation_so_far(job: Job) -> list[dict]:
+    """A chat's turns (each job holds the whole conversation it answered) and its first reply,
+    once there is one: what the next message continues."""
+    done = job.status == Job.Status.SUCCEEDED
+    replies = ((job.result or {}).get("replies") or []) if done else []
+    return job.config["conversation"] + [{"role": "assistant", "content": r["text"]} for r in replies[:1]]
 
 
 def chats(user):

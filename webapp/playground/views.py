@@ -7,18 +7,8 @@ from alignment.playground import ChatConfig
 from webapp.accounts.roles import role_required
 from webapp.core.forms import chosen
 from webapp.core.lookups import as_id
-from webapp.jobs.models import Job
 from webapp.playground import services
 from webapp.playground.forms import ChatForm
-
-
-def _thread(user, job: Job | None) -> list[Job]:
-    """The chat's exchanges, oldest first (each job continues the one before)."""
-    out: list[Job] = []
-    while job is not None and len(out) < 64:
-        out.append(job)
-        job = services.chats(user).filter(pk=job.config.get("after") or 0).first()
-    return out[::-1]
 
 
 @role_required("operator")
@@ -36,7 +26,8 @@ def playground(request):
             form.add_error(None, str(exc))
         else:
             return redirect("playground_chat", pk=job.pk)
-    return render(request, "playground/index.html", {"form": form, "after": after, "thread": _thread(request.user, after),
+    turns = services.conversation_so_far(after) if after else []
+    return render(request, "playground/index.html", {"form": form, "after": after, "turns": turns,
                                                      "recent": services.chats(request.user).order_by("-id")[:10]})
 
 
@@ -46,7 +37,7 @@ def chat(request, pk: int):
     form = ChatForm(initial={k: v for k, v in job.config.items() if k in ChatConfig.choice_names()})
     if request.GET.get("partial"):  # the replies, the keep buttons and the next message, once they exist
         return render(request, "playground/_replies.html", {"job": job, "form": form})
-    return render(request, "playground/chat.html", {"job": job, "thread": _thread(request.user, job), "form": form})
+    return render(request, "playground/chat.html", {"job": job, "turns": job.config["conversation"], "form": form})
 
 
 @require_POST
