@@ -47,20 +47,20 @@ def eta_seconds(job: Job) -> float | None:
     return max(0.0, elapsed / job.progress_done * remaining)
 
 
-def shard_progress(job: Job) -> tuple[int, int | None, str]:
-    """A sharded job's progress: its shards' done and totals, summed."""
-    rows = list(job.shards.values_list("progress_done", "progress_total", "status"))
-    if not rows:
+def shard_progress(job: Job, shards: list[Job]) -> tuple[int, int | None, str]:
+    """A job's progress; a sharded job's is its shards' done and totals, summed."""
+    if not shards:
         return job.progress_done, job.progress_total, job.progress_message
-    ended = sum(status not in Job.ACTIVE for _, _, status in rows)
-    total = sum(t or 0 for _, t, _ in rows) if all(t for _, t, _ in rows) else None
-    return sum(d for d, _, _ in rows), total, f"{ended} of {len(rows)} shards ended"
+    ended = sum(s.status not in Job.ACTIVE for s in shards)
+    total = sum(s.progress_total or 0 for s in shards) if all(s.progress_total for s in shards) else None
+    return sum(s.progress_done for s in shards), total, f"{ended} of {len(shards)} shards ended"
 
 
 def job_state(job: Job) -> dict:
     """What the live job page polls for."""
     d = duration(job)
-    done, total, message = shard_progress(job)
+    shards = list(job.shards.only("id", "shard", "status", "progress_done", "progress_total", "worker").order_by("shard"))
+    done, total, message = shard_progress(job, shards)
     return {
         "id": job.pk,
         "kind": job.kind,
@@ -70,7 +70,7 @@ def job_state(job: Job) -> dict:
         "progress_message": message,
         "percent": min(100.0, 100.0 * done / total) if total else None,
         "shards": [{"id": s.pk, "shard": s.shard, "status": s.status, "done": s.progress_done,
-                    "total": s.progress_total, "worker": s.worker} for s in job.shards.order_by("shard")],
+                    "total": s.progress_total, "worker": s.worker} for s in shards],
         "eta_seconds": eta_seconds(job),
         "duration_seconds": d.total_seconds() if d else None,
         "attempts": job.attempts,

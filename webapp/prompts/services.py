@@ -92,12 +92,8 @@ def launch_sampling(user, prompt_set: PromptSet, choices: dict, limit: int | Non
 
 
 def sampling_summary(job: Job) -> dict:
-    """Responses stored for the job's prompts (a shard's own, or a whole run's)."""
-    prompts = [p.pk for p in chosen_prompts(job)]
-    stored = Response.objects.filter(job=job.results_job)
-    responses = stored.count() if not job.parent_id else sum(
-        stored.filter(prompt_id__in=prompts[i:i + 5000]).count() for i in range(0, len(prompts), 5000))
-    return {"responses": responses, "prompts": len(prompts)}
+    """The prompts the job took, and the responses stored for its run (a shard's go to its parent)."""
+    return {"responses": Response.objects.filter(job=job.results_job).count(), "prompts": len(chosen_prompts(job))}
 
 
 @transaction.atomic
