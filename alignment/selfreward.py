@@ -211,22 +211,16 @@ def _judge_accuracy(config: SelfRewardConfig, t: int, current: str, folder: Path
     """How often Mt, as a judge, scores the human-preferred response of a held-out pair higher."""
     if not config.heldout:
         return None
-    from alignment.constitution import from_yaml
     from alignment.evaluation import mean_with_ci
-    from alignment.feedback.pointwise import Candidates, PointwiseConfig, judge
-    from alignment.generation import load_backend
-    from alignment.model_folders import resolve_model
+    from alignment.feedback.pointwise import Candidates
     from alignment.record_files import read_records
     from alignment.training.data import prepare
 
     rows = prepare(read_records(config.heldout), "dpo")
     items = [Candidates(str(i), r["prompt"][-1]["content"], [r["chosen"][-1]["content"], r["rejected"][-1]["content"]])
              for i, r in enumerate(rows)]
-    stage = PointwiseConfig(config.judgments_per_response, 0.7, 0.9, config.judge_max_new_tokens, config.batch_size,
-                            config.seed + t, config.score_mode)
-    rubric = from_yaml(Path(config.rubric).read_bytes())
     correct, ties, unparsed = [], 0, 0
-    for records in judge(load_backend(resolve_model(current)), rubric, items, stage):
+    for records in _rubric_judge(config, t, current, items):
         for r in records:
             scores = [resp["score"] for resp in r["responses"]]
             if None in scores:
@@ -271,22 +265,28 @@ def _win_rate(config: SelfRewardConfig, t: int, after: list[dict], before: list[
     (one fixed judge for every iteration, as the paper's fixed GPT-4 judge): a win when Mt+1's
     answer scores higher, a loss when lower, a tie when equal, when a score did not parse, or when
     both answered alike (not judged: a sampling judge would otherwise split identical answers)."""
-    from alignment.constitution import from_yaml
     from alignment.evaluation.stats import win_rate
-    from alignment.feedback.pointwise import Candidates, PointwiseConfig, judge
-    from alignment.generation import load_backend
-    from alignment.model_folders import resolve_model
+    from alignment.feedback.pointwise import Candidates
 
     same = [a["response"].strip() == b["response"].strip() for a, b in zip(after, before)]
     items = [Candidates(a["key"], a["prompt"], [a["response"], b["response"]])
              for a, b, alike in zip(after, before, same) if not alike]  # the same answer is a tie, unjudged
-    stage = PointwiseConfig(config.judgments_per_response, 0.7, 0.9, config.judge_max_new_tokens, config.batch_size,
-                            config.seed + t, config.score_mode)
     outcomes: list[str] = ["tie"] * sum(same)
-    for records in judge(load_backend(resolve_model(config.model)), from_yaml(Path(config.rubric).read_bytes()),
-                         items, stage) if items else []:
+    for records in _rubric_judge(config, t, config.model, items) if items else []:
         for r in records:
             new, old = (resp["score"] for resp in r["responses"])
             outcomes.append("tie" if new is None or old is None or new == old else "win" if new > old else "loss")
         emit("progress", done=len(outcomes), total=len(after), message=f"iteration {t}: M{t + 1} against M{t}")
     return win_rate(outcomes) | {"identical_answers": sum(same), "judge": config.model}
+
+
+def _rubric_judge(config: SelfRewardConfig, t: int, model: str, items: list):
+    """`model` scoring each item's responses with the loop's rubric, as its pointwise judge does."""
+    from alignment.constitution import from_yaml
+    from alignment.feedback.pointwise import PointwiseConfig, judge
+    from alignment.generation import load_backend
+    from alignment.model_folders import resolve_model
+
+    stage = PointwiseConfig(config.judgments_per_response, 0.7, 0.9, config.judge_max_new_tokens, config.batch_size,
+                            config.seed + t, config.score_mode)
+    return judge(load_backend(resolve_model(model)), from_yaml(Path(config.rubric).read_bytes()), items, stage)

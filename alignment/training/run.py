@@ -118,10 +118,12 @@ def _common_args(config: TrainConfig, out: Path, device: str) -> dict:
     }
 
 
+TRACKERS = {"none": (), "tensorboard": ("tensorboard",), "mlflow": ("mlflow",), "both": ("tensorboard", "mlflow")}
+
+
 def tracking(config: TrainConfig, out: Path) -> list[str]:
     """The Trainer's integrations the run writes to, pointed into its run folder (offline)."""
-    wanted = {"none": [], "tensorboard": ["tensorboard"], "mlflow": ["mlflow"],
-              "both": ["tensorboard", "mlflow"]}[config.tracking]
+    wanted = TRACKERS[config.tracking]
     if "tensorboard" in wanted:
         os.environ["TENSORBOARD_LOGGING_DIR"] = str(out / "tensorboard")
     if "mlflow" in wanted:
@@ -131,18 +133,14 @@ def tracking(config: TrainConfig, out: Path) -> list[str]:
         # A folder anyone can copy or open with `mlflow ui` (MLflow keeps its file store working but
         # frozen; its database store needs SQLAlchemy, which a worker does not otherwise carry).
         os.environ["MLFLOW_ALLOW_FILE_STORE"] = "true"
-    return wanted
+    return list(wanted)
 
 
 def tracked(config: TrainConfig, out: Path) -> dict:
     """Where the run's TensorBoard and MLflow records are, and the command that opens each."""
-    found = {}
-    if config.tracking in ("tensorboard", "both"):
-        found["tensorboard"] = {"path": str(out / "tensorboard"), "open": f"tensorboard --logdir {out / 'tensorboard'}"}
-    if config.tracking in ("mlflow", "both"):
-        found["mlflow"] = {"path": str(out / "mlruns"),
-                           "open": f"mlflow ui --backend-store-uri {(out / 'mlruns').resolve().as_uri()}"}
-    return found
+    opens = {"tensorboard": (out / "tensorboard", f"tensorboard --logdir {out / 'tensorboard'}"),
+             "mlflow": (out / "mlruns", f"mlflow ui --backend-store-uri {(out / 'mlruns').resolve().as_uri()}")}
+    return {name: {"path": str(opens[name][0]), "open": opens[name][1]} for name in TRACKERS[config.tracking]}
 
 
 def _load(folder: Path, device: str, reward_head: bool):
