@@ -33,10 +33,10 @@ def test_without_a_gpu_worker_gpu_is_not_offered_and_a_queued_job_says_no_worker
 
 
 def test_a_live_worker_announces_its_queues_and_withdraws_when_it_stops(no_announcements, start_worker, client_as):
-    worker = start_worker(queues="default,gpu", beat=False)
+    worker = start_worker(queues="default,gpu", beat=False, env={"CHARTER_WORKER_GPUS": "2"})
     wait_for(lambda: presence.serves("gpu"), timeout=30, message="the worker's announcement")
     [live] = presence.workers()
-    assert live["queues"] == ["default", "gpu"] and live["gpus"] == 0  # this machine has none
+    assert live["queues"] == ["default", "gpu"] and live["gpus"] == 2  # what the worker was told it has
     client = client_as("operator")
     assert 'value="gpu"' in device_options(client.get("/training/new/").content.decode())
     job = Job.objects.create(kind="check", queue="gpu", status="queued")  # not enqueued: it stays queued
