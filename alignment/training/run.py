@@ -247,10 +247,17 @@ def _quiet(trainer) -> None:
     logging.disable_progress_bar()
 
 
+def last_complete_checkpoint(folder: Path) -> str | None:
+    """The newest checkpoint that was written to the end: the Trainer writes trainer_state.json
+    last, so a checkpoint without it was cut off (a kill or a stopped Ray job mid-save) and
+    resuming from it would fail; the retry writes that step again."""
+    steps = sorted((int(p.name.split("-")[1]), p) for p in folder.glob("checkpoint-*")
+                   if p.name.split("-")[1].isdigit() and (p / "trainer_state.json").is_file())
+    return str(steps[-1][1]) if steps else None
+
+
 def train(config: TrainConfig, emit: Emit) -> dict:
     """Run (or resume) the training the config describes; returns a summary of the run."""
-    from transformers.trainer_utils import get_last_checkpoint
-
     config = config.resolved()
     config.check_files()
     _die_with_launcher()
@@ -259,7 +266,7 @@ def train(config: TrainConfig, emit: Emit) -> dict:
     trainer = build_trainer(config, out, emit)
     _quiet(trainer)
     _resume_on_cpu_ranks(trainer)
-    last = get_last_checkpoint(str(out / "checkpoints"))
+    last = last_complete_checkpoint(out / "checkpoints")
     if last:
         emit("resumed", checkpoint=last)
     import torch

@@ -14,7 +14,7 @@ from alignment.errors import UserError
 from alignment.record_files import read_records
 from alignment.training.config import TrainConfig
 from alignment.training.data import prepare
-from alignment.training.run import train
+from alignment.training.run import last_complete_checkpoint, train
 
 ROOT = Path(__file__).resolve().parents[3]
 HHH = str(ROOT / "principles" / "hhh-comparison.yaml")
@@ -164,6 +164,16 @@ def test_a_killed_run_resumes_from_its_last_checkpoint_with_the_same_step_schedu
     lrs = {e["step"]: e["values"]["learning_rate"] for e in reference + after if e["event"] == "metric"
            and "learning_rate" in e["values"]}
     assert lrs[4] < lrs[3]
+
+
+def test_a_checkpoint_cut_off_mid_save_is_not_resumed_from(tmp_path):
+    for step, complete in ((4, True), (8, True), (12, False)):  # 12: killed before its trainer state was written
+        (tmp_path / f"checkpoint-{step}").mkdir()
+        (tmp_path / f"checkpoint-{step}" / "model.safetensors").write_bytes(b"")
+        if complete:
+            (tmp_path / f"checkpoint-{step}" / "trainer_state.json").write_text("{}")
+    assert last_complete_checkpoint(tmp_path) == str(tmp_path / "checkpoint-8")
+    assert last_complete_checkpoint(tmp_path / "none") is None
 
 
 def test_records_that_do_not_fit_the_method_are_refused_by_number(data, tmp_path):
