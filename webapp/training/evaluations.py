@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from django.db import transaction
@@ -25,7 +26,10 @@ HEADLINE = {"win_rate": "win_rate", "behaviour": "refusal_rate"}  # the score ea
 
 
 def launch_evaluation(user, choices: dict, constitution_version=None, prompt_set=None, dataset=None,
-                      limit: int | None = None, benign_set=None, offset: int = 0, sample_seed: int | None = None):
+                      limit: int | None = None, benign_set=None, offset: int = 0, sample_seed: int | None = None,
+                      shards: int = 1, queue: str = "default"):
+    """Check and launch an evaluation (as `shards` jobs any workers pick up, each taking every
+    shards-th prompt or pair, when shards > 1); its Evaluation row is the one (parent) job's."""
     config = EvalConfig.from_choices(choices)
     version = constitution_version
     benign = None
@@ -73,9 +77,13 @@ def launch_evaluation(user, choices: dict, constitution_version=None, prompt_set
                                    "prompt_set": prompt_set.pk if prompt_set else None,
                                    "dataset": dataset.pk if dataset else None} | pick(limit, offset, sample_seed) | (
         {"benign_set": benign.pk, "benign_set_name": benign.name} if benign else {})
+    derived = dataset_lineage(dataset) | lineage(*models)
     with transaction.atomic():
-        job = jobs.launch("evaluate", snapshot, user, constitution_version=version,
-                          derived_from=dataset_lineage(dataset) | lineage(*models))
+        if shards > 1:
+            job = jobs.launch_sharded("evaluate", snapshot, user, shards, queue=queue, constitution_version=version,
+                                      derived_from=derived)
+        else:
+            job = jobs.launch("evaluate", snapshot, user, queue=queue, constitution_version=version, derived_from=derived)
         Evaluation.objects.create(kind=config.kind, model=config.model, baseline=config.baseline if version else "",
                                   judge=config.judge if version else "", constitution_version=version,
                                   principles=config.principles, prompt_set=prompt_set, dataset=dataset,
@@ -116,11 +124,32 @@ class Ingest:
         elif event["event"] == "summary":
             self.summary.update({k: v for k, v in event.items() if k != "event"})
 
-    def finish(self) -> Evaluation:
-        score = self.summary[HEADLINE.get(self.job.config["kind"], "accuracy")]
-        Evaluation.objects.filter(job=self.job).update(score=score["value"], ci_low=score["low"], ci_high=score["high"],
-                                                       n=score["n"], result=self.summary, items=self.items)
-        return Evaluation.objects.get(job=self.job)
+    def finish(self) -> dict:
+        """The job's result: a shard keeps its items for the merge (merge_shards); a whole run
+        records them on its Evaluation row."""
+        if self.job.parent_id:
+            return {"items": self.items, **self.summary}
+        return {"evaluation": record_result(self.job, self.items, self.summary).pk, **self.summary}
+
+
+def record_result(job, items: list[dict], summary: dict) -> Evaluation:
+    score = summary[HEADLINE.get(job.config["kind"], "accuracy")]
+    Evaluation.objects.filter(job=job).update(score=score["value"], ci_low=score["low"], ci_high=score["high"],
+                                              n=score["n"], result=summary, items=items)
+    return Evaluation.objects.get(job=job)
+
+
+def merge_shards(parent) -> dict:
+    """A sharded evaluation's result once every shard has succeeded: the shards' per-item results
+    interleaved back, and the summary computed over all of them (a rate's interval is not an
+    average of the shards' intervals)."""
+    from alignment.evaluation import summarize
+
+    per_shard = [r.get("items", []) for r in parent.shards.order_by("shard").values_list("result", flat=True)]
+    items = [item for row in itertools.zip_longest(*per_shard) for item in row if item is not None]
+    config = EvalConfig.from_choices({k: v for k, v in parent.config.items() if k in EvalConfig.choice_names()})
+    summary = summarize(config, items)
+    return {"evaluation": record_result(parent, items, summary).pk, **summary}
 
 
 def visible_evaluations(user) -> QuerySet[Evaluation]:
