@@ -33,11 +33,12 @@ def setup_django(name: str) -> None:
     call_command("migrate", verbosity=0)
 
 
-def start_worker(log_path: Path) -> subprocess.Popen:
+def start_worker(log_path: Path, queues: str = "default", env: dict | None = None) -> subprocess.Popen:
     from webapp.jobs.management.commands.charter_run import worker_command
 
     log = open(log_path, "w")
-    proc = subprocess.Popen(worker_command(), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(worker_command(queues), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                            env={**os.environ, **(env or {})})
     deadline = time.time() + 60
     while " ready." not in log_path.read_text():
         if time.time() > deadline or proc.poll() is not None:

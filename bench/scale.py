@@ -3,6 +3,8 @@
 1. Sharded judging: the same given pairs (the shipped human set's calibration part) judged by
    the default model (RL-CAI, both orders) as one job on one worker, then as 2 shards on 2
    workers; pairs/s from launch to the run's end, and the ratio.
+   Then the same 2 shards on a local Ray cluster of 2 CPUs, submitted by one worker of the
+   `ray` queue (what Ray adds: a job submission, a driver process and the log stream).
 2. Data-parallel training: the same DPO run as 1 process, then as 2 gloo processes under
    `accelerate launch` (what a run with processes=2 does); samples/s as the trainer reports it
    (train_samples_per_second, all ranks together), and the ratio.
@@ -25,7 +27,7 @@ from pathlib import Path
 from _harness import ROOT, setup_django, start_worker, table
 
 
-def judging(shards: int) -> tuple[int, float]:
+def judging(shards: int, ray: str = "") -> tuple[int, float]:
     from django.contrib.auth import get_user_model
 
     from webapp.accounts.services import create_user
@@ -38,11 +40,14 @@ def judging(shards: int) -> tuple[int, float]:
     version = Constitution.objects.get(name="Helpful, honest, harmless (SALMON)").head
     given = Job.objects.get(kind="import", config__name="pyrit human scores (calibration)")
     logs = ROOT / "var" / "bench-scale"
-    workers = [start_worker(logs / f"worker-{shards}-{n}.log") for n in range(shards)]
+    if ray:  # one worker of the ray queue submits both shards (its two threads) to the cluster
+        workers = [start_worker(logs / "worker-ray.log", queues="ray", env={"CHARTER_RAY_ADDRESS": ray})]
+    else:
+        workers = [start_worker(logs / f"worker-{shards}-{n}.log") for n in range(shards)]
     try:
         start = time.perf_counter()
         run = launch_feedback(operator, None, version, {"method": "rl_cai", "batch_size": 8}, pairs_from=given,
-                              shards=shards)
+                              shards=shards, queue="ray" if ray else "default")
         while True:
             run.refresh_from_db()
             if run.status in ("succeeded", "failed", "cancelled"):
@@ -95,11 +100,18 @@ def main() -> None:
 
     load_shipped_human_sets()
     rows = []
+    from workers.ray_jobs import local_cluster
+
     one = judging(1)
     two = judging(2)
-    for label, (pairs, seconds) in (("1 worker, 1 job", one), ("2 workers, 2 shards", two)):
+    with local_cluster(cpus=2) as address:
+        on_ray = judging(2, ray=address)
+    for label, (pairs, seconds) in (("1 worker, 1 job", one), ("2 workers, 2 shards", two),
+                                    ("Ray cluster (2 CPUs), 2 shards", on_ray)):
         rows.append(["sharded judging (RL-CAI, both orders)", label, pairs, f"{seconds:.1f}", f"{pairs / seconds:.3f}"])
-    rows.append(["", "ratio 2 / 1", "", "", f"{(two[0] / two[1]) / (one[0] / one[1]):.2f}x"])
+    rate = {name: p / s for name, (p, s) in (("one", one), ("two", two), ("ray", on_ray))}
+    rows.append(["", "ratio 2 workers / 1", "", "", f"{rate['two'] / rate['one']:.2f}x"])
+    rows.append(["", "ratio Ray / 2 workers", "", "", f"{rate['ray'] / rate['two']:.2f}x"])
     with tempfile.TemporaryDirectory() as tmp:
         single = training(1, args.steps, Path(tmp))
         double = training(2, args.steps, Path(tmp))

@@ -28,8 +28,11 @@ def test_compose_declares_every_service_the_team_deployment_needs():
     gpu = services["gpu-worker"]
     assert gpu["command"][gpu["command"].index("-Q") + 1].split(",")[0] == "gpu"  # then gpu-2 ... gpu-N
     assert gpu["deploy"]["resources"]["reservations"]["devices"][0]["capabilities"] == ["gpu"]
-    for name in ("postgres", "redis", "web", "worker", "gpu-worker"):
+    for name in ("postgres", "redis", "web", "worker", "gpu-worker", "ray-head", "ray-worker"):
         assert "healthcheck" in services[name], name
+    ray = services["ray-worker"]
+    assert ray["command"][ray["command"].index("-Q") + 1] == "ray" and ray["environment"]["CHARTER_RAY_ADDRESS"]
+    assert ray["environment"]["CHARTER_ARTIFACTS_DIR"] == "/artifacts"  # the cluster sees the same artifacts
 
 
 @pytest.mark.django_db(transaction=True)

@@ -179,6 +179,11 @@ JOB_STALL_SECONDS = env_int("CHARTER_JOB_STALL_SECONDS", 3600, minimum=0)
 ARTIFACTS_DIR = Path(env_str("CHARTER_ARTIFACTS_DIR", str(DATA_DIR))).resolve()
 MODELS_DIR = Path(env_str("CHARTER_MODELS_DIR", str(ARTIFACTS_DIR / "models"))).resolve()
 
+# Ray: a worker of the "ray" queue submits its jobs' children to the cluster whose dashboard this
+# names (http://HEAD:8265); each such Ray job of a kind other than training asks for RAY_JOB_GPUS GPUs.
+RAY_ADDRESS = env_str("CHARTER_RAY_ADDRESS", "")
+RAY_JOB_GPUS = env_int("CHARTER_RAY_JOB_GPUS", 0, minimum=0)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -15,7 +15,8 @@ import threading
 import time
 import traceback
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 
 import yaml
 from django.conf import settings
@@ -27,6 +28,9 @@ from webapp.jobs import engine
 from webapp.jobs.engine import LeaseLost
 from webapp.jobs.folders import run_folder
 from webapp.jobs.models import Job
+
+if TYPE_CHECKING:
+    from workers.ray_jobs import RayChild
 
 log = logging.getLogger(__name__)
 WORKER_NAME = f"{socket.gethostname()}:{os.getpid()}"
@@ -50,7 +54,7 @@ class JobContext:
         self.lost_event = threading.Event()
         self._lines: list[str] = []
         self._lock = threading.Lock()
-        self.child: subprocess.Popen | None = None
+        self.child: LocalChild | RayChild | None = None
         self.tail: deque[str] = deque(maxlen=40)
         self.last_report = time.monotonic()  # the child's last event (the stall watchdog reads it)
         self.stalled = False
@@ -113,7 +117,7 @@ class JobContext:
                 handle(event)
 
         command = python_module("alignment", config.KIND, "--events", "--config", str(path))
-        self.run_child(launcher + command[1:] if launcher else command, on_event)
+        self.run_child(launcher + command[1:] if launcher else command, on_event, config)
 
     def check_cancel(self) -> None:
         if self.lost_event.is_set():
@@ -122,22 +126,25 @@ class JobContext:
             raise Cancelled()
 
     # child processes -------------------------------------------------------------------
-    def run_child(self, argv: list[str], on_event: Callable[[dict], None]) -> None:
-        """Run a child that speaks alignment.events on stdout; its stderr becomes the log."""
-        env = {**os.environ, "PYTHONUNBUFFERED": "1", "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")}
+    def run_child(self, argv: list[str], on_event: Callable[[dict], None], config: Config | None = None) -> None:
+        """Run a child that speaks alignment.events on stdout; its other output becomes the log.
+        A job of the "ray" queue runs its child as a Ray job on the worker's cluster."""
         self.last_report, self.stalled = time.monotonic(), False
-        self.child = subprocess.Popen(  # a session of its own: cancel ends it and whatever it started
-            argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-            preexec_fn=_die_with_parent, cwd=settings.BASE_DIR, start_new_session=True,
-        )
-        pump = threading.Thread(target=self._pump_stderr, args=(self.child.stderr,), daemon=True)
-        pump.start()
+        if self.job.queue == "ray":
+            from workers.ray_jobs import RayChild
+
+            self.child = RayChild(self.job.pk, self.job.attempts, argv, str(settings.BASE_DIR), config)
+            self.log(f"submitted to the Ray cluster at {settings.RAY_ADDRESS} as {self.child.id}\n")
+        else:
+            self.child = LocalChild(argv, self.log)
         error: dict | None = None
-        assert self.child.stdout is not None
-        for line in self.child.stdout:
+        for line in self.child.lines():
             try:
                 event = json.loads(line)
             except ValueError:
+                self.log(line)
+                continue
+            if not isinstance(event, dict):
                 self.log(line)
                 continue
             self.last_report = time.monotonic()
@@ -146,7 +153,7 @@ class JobContext:
             else:
                 on_event(event)
         code = self.child.wait()
-        pump.join(timeout=5)
+        how = self.child.how(code)
         self.child = None
         self.check_cancel()
         if code == 0:
@@ -159,16 +166,7 @@ class JobContext:
         if self.stalled:
             raise ChildCrashed(f"child process reported no progress for {settings.JOB_STALL_SECONDS} s and was "
                                f"stopped (a stall); last log lines:\n{tail}")
-        how = f"exited with code {code}"
-        if code == -signal.SIGKILL:
-            how = "was killed (SIGKILL; without a cancel that is most often the kernel's out-of-memory killer)"
-        elif code < 0:
-            how = f"was killed by {signal.Signals(-code).name}"
         raise ChildCrashed(f"child process {how}; last log lines:\n{tail}")
-
-    def _pump_stderr(self, stream) -> None:
-        for line in stream:
-            self.log(line)
 
     def watch_for_stall(self) -> None:
         """Stop a child that is alive but has reported nothing for JOB_STALL_SECONDS."""
@@ -180,9 +178,45 @@ class JobContext:
 
     def kill_child(self) -> None:
         child = self.child
-        if child and child.poll() is None:
+        if child is not None:
+            child.kill()
+
+
+class LocalChild:
+    """A child process on this machine, in a session of its own: a kill ends it and whatever it
+    started (every rank of a multi-process run); its stderr is pumped into the job's log."""
+
+    def __init__(self, argv: list[str], log: Callable[[str], None]) -> None:
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")}
+        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                                     preexec_fn=_die_with_parent, cwd=settings.BASE_DIR, start_new_session=True)
+        self.pump = threading.Thread(target=self._pump, args=(log,), daemon=True)
+        self.pump.start()
+
+    def _pump(self, log: Callable[[str], None]) -> None:
+        for line in self.proc.stderr or ():
+            log(line)
+
+    def lines(self) -> Iterator[str]:
+        assert self.proc.stdout is not None
+        return iter(self.proc.stdout)
+
+    def wait(self) -> int:
+        code = self.proc.wait()
+        self.pump.join(timeout=5)
+        return code
+
+    def how(self, code: int) -> str:
+        if code == -signal.SIGKILL:
+            return "was killed (SIGKILL; without a cancel that is most often the kernel's out-of-memory killer)"
+        if code < 0:
+            return f"was killed by {signal.Signals(-code).name}"
+        return f"exited with code {code}"
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
             try:
-                os.killpg(child.pid, signal.SIGKILL)  # the child and every process it started (all ranks)
+                os.killpg(self.proc.pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
 

@@ -11,7 +11,7 @@ from django import forms
 from alignment.config import Config, describe
 from webapp.core import presence
 
-QUEUE_CHOICES = [("default", "default (CPU)"), ("gpu", "gpu")]
+QUEUE_CHOICES = [("default", "default (CPU)"), ("gpu", "gpu"), ("ray", "ray (a Ray cluster)")]
 
 
 class ModelNameInput(forms.TextInput):
@@ -28,20 +28,28 @@ class VersionChoice(forms.ModelChoiceField):
 
 
 def queue_field() -> forms.ChoiceField:
-    """The queue choice: gpu only while a live worker serves it (webapp/core/presence.py)."""
-    if presence.serves("gpu") is False:
-        return forms.ChoiceField(choices=QUEUE_CHOICES[:1], initial="default", help_text=NO_GPU_WORKER)
-    return forms.ChoiceField(choices=QUEUE_CHOICES, initial="default",
-                             help_text="gpu: only a worker started with the gpu queue picks the job up")
+    """The queue choice: gpu and ray only while a live worker serves them (webapp/core/presence.py)."""
+    served = [(key, label) for key, label in QUEUE_CHOICES if key == "default" or presence.serves(key) is not False]
+    missing = [key for key, _ in QUEUE_CHOICES if key not in dict(served)]
+    return forms.ChoiceField(choices=served, initial="default", help_text=(
+        "gpu: only a worker started with the gpu queue picks the job up; ray: a worker of the ray queue runs it on "
+        "its Ray cluster") + (f"; {not_served(missing)}" if missing else ""))
 
 
-NO_GPU_WORKER = ("no worker serves the gpu queue now, so it is not offered (start one with "
-                 "`celery -A workers.app worker -Q gpu`)")
+def not_served(queues: list[str]) -> str:
+    return (f"no worker serves the {' or '.join(queues)} queue now, so {'it is' if len(queues) == 1 else 'they are'} not "
+            "offered "
+            f"(start one with `celery -A workers.app worker -Q {','.join(queues)}`"
+            f"{'; a ray worker needs CHARTER_RAY_ADDRESS' if 'ray' in queues else ''})")
+
+
+NO_GPU_WORKER = not_served(["gpu"])
 
 
 def offer_gpu_device(field: forms.ChoiceField) -> None:
-    """A device choice keeps "gpu" only while a live worker serves the gpu queue."""
-    if presence.serves("gpu") is False:
+    """A device choice keeps "gpu" only while a live worker serves the gpu queue (or the ray queue,
+    whose cluster may have GPUs)."""
+    if presence.serves("gpu") is False and presence.serves("ray") is False:
         field.choices = [(k, v) for k, v in list(field.choices) if k != "gpu"]  # type: ignore[arg-type]
         field.help_text = f"{field.help_text}; {NO_GPU_WORKER}"
 

@@ -15,7 +15,8 @@ from webapp.jobs import engine
 from webapp.jobs.engine import enqueue
 from webapp.jobs.models import Job
 
-QUEUES = ("default", "gpu")  # and gpu-N: a job that needs N GPUs of one worker (N = 2 to 64)
+QUEUES = ("default", "gpu", "ray")  # and gpu-N: a job that needs N GPUs of one worker (N = 2 to 64); ray: a
+# worker of the ray queue runs the job's child on its Ray cluster (workers/ray_jobs.py)
 SIZED_GPU_QUEUE = re.compile(r"gpu-([2-9]|[1-5][0-9]|6[0-4])")
 
 

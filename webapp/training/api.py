@@ -13,6 +13,7 @@ from webapp.core.lookups import get_or_400, get_or_404
 from webapp.core.schemas import choices_of, config_schema
 from webapp.datasets.selectors import visible_datasets
 from webapp.feedback.services import pair_sources
+from webapp.jobs.services import check_queue
 from webapp.prompts.models import PromptSet
 from webapp.training import evaluations, selectors, services
 
@@ -24,6 +25,8 @@ class TrainIn(Schema):
     dataset: int
     config: config_schema(TrainConfig) = Field(default_factory=dict)  # type: ignore[valid-type]
     constitution_version: int | None = None
+    ray: bool = Field(False, description="run on the Ray cluster of the ray queue's workers (one GPU per process with "
+                                         "device gpu, else one CPU per process)")
 
 
 class EvaluateIn(Schema):
@@ -36,6 +39,8 @@ class EvaluateIn(Schema):
     limit: int | None = None
     offset: int = Field(0, description="skip the first N prompts (of the set in order, or of the seeded sample)")
     sample_seed: int | None = Field(None, description="a random sample of the prompt set drawn with this seed")
+    shards: int = Field(1, description="split the evaluation into N jobs any workers pick up (2 to 64)")
+    queue: str = "default"
 
 
 class SelfRewardIn(Schema):
@@ -77,7 +82,7 @@ def launch_run(request, body: TrainIn):
     require(request.user, "operator")
     found = _inputs(request, body)
     job = services.launch_training(request.user, body.name, choices_of(body.config), found["dataset"],
-                                   found["constitution_version"])
+                                   found["constitution_version"], ray=body.ray)
     return 201, {"job": job.pk, "queue": job.queue, "config": job.config}
 
 
@@ -100,7 +105,8 @@ def list_models(request):
 def launch_evaluation(request, body: EvaluateIn):
     require(request.user, "operator")
     job = evaluations.launch_evaluation(request.user, choices_of(body.config), limit=body.limit, offset=body.offset,
-                                        sample_seed=body.sample_seed, **_inputs(request, body))
+                                        sample_seed=body.sample_seed, shards=body.shards,
+                                        queue=check_queue(body.queue), **_inputs(request, body))
     return 201, {"job": job.pk, "evaluation": job.evaluation.pk}
 
 

@@ -9,12 +9,13 @@ from alignment.evaluation import EvalConfig
 from alignment.selfreward import SelfRewardConfig
 from alignment.training.config import TrainConfig
 from webapp.constitutions.models import ConstitutionVersion
-from webapp.core.forms import VersionChoice, add_config_fields, offer_gpu_device
+from webapp.core import presence
+from webapp.core.forms import VersionChoice, add_config_fields, offer_gpu_device, queue_field
 from webapp.datasets.models import Dataset
 from webapp.datasets.selectors import visible_datasets
 from webapp.feedback.forms import SourceChoice
 from webapp.jobs.models import Job
-from webapp.prompts.forms import PromptPick
+from webapp.prompts.forms import PromptPick, shards_field
 from webapp.prompts.models import PromptSet
 
 
@@ -40,11 +41,16 @@ class TrainForm(forms.Form):
     dataset = DatasetChoice(queryset=Dataset.objects.none())
     constitution_version = VersionChoice(queryset=ConstitutionVersion.objects.none(), required=False,
                                          help_text="instructable reward models and GRPO/RLOO principles read it")
+    ray = forms.BooleanField(required=False, label="Run on the Ray cluster",
+                             help_text="a worker of the ray queue submits the run to its Ray cluster (one GPU per "
+                                       "process with device gpu, else one CPU per process)")
 
     def __init__(self, *args, versions=None, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         add_config_fields(self, TrainConfig)
         offer_gpu_device(self.fields["device"])
+        if presence.serves("ray") is False:  # offered only while a worker serves the ray queue
+            del self.fields["ray"]
         _versions(self, versions)
         _datasets(self, user)
 
@@ -58,13 +64,16 @@ class EvaluateForm(PromptPick):
                                         help_text="behaviour: benign prompts, for the over-refusal rate")
     dataset = DatasetChoice(queryset=Dataset.objects.none(), required=False,
                             help_text="reward-model accuracy: labeled pairs (e.g. an imported human set)")
+    shards = shards_field()
 
     def __init__(self, *args, versions=None, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         add_config_fields(self, EvalConfig)
+        self.fields["queue"] = queue_field()
+        self.fields["queue"].required = False  # blank: the default queue
         _datasets(self, user, kind="preference")
         self.order_fields(["kind", "model", "baseline", "judge", "constitution_version", "principles", "prompt_set",
-                           "benign_set", "limit", "offset", "sample_seed", "dataset"])
+                           "benign_set", "limit", "offset", "sample_seed", "dataset", "shards", "queue"])
         _versions(self, versions)
 
 

@@ -92,7 +92,9 @@ def preview(user, choices: dict, dataset: Dataset | None, version=None) -> str:
         f"# warning: {warning}\n" if warning else "")
 
 
-def launch_training(user, name: str, choices: dict, dataset: Dataset | None, version=None) -> Job:
+def launch_training(user, name: str, choices: dict, dataset: Dataset | None, version=None, ray: bool = False) -> Job:
+    """Launch a training run: on the gpu queue of its size (device gpu), the default one, or with `ray` on the
+    Ray cluster a worker of the ray queue submits it to (one GPU or CPU per process)."""
     name = check_name(name)
     config, dataset, derived = resolve(user, choices, dataset, version)
     snapshot = config.choices() | {"name": name, "dataset": dataset.pk, "dataset_name": dataset.name,
@@ -103,7 +105,7 @@ def launch_training(user, name: str, choices: dict, dataset: Dataset | None, ver
             kind="train", config__name=name, status__in=[Job.Status.QUEUED, Job.Status.RUNNING]).exists()
         if taken or (Path(settings.MODELS_DIR) / name).exists():
             raise UserError(f"a model named {name!r} already exists or is being trained")
-        queue = jobs.gpu_queue(config.processes) if config.device == "gpu" else "default"
+        queue = "ray" if ray else jobs.gpu_queue(config.processes) if config.device == "gpu" else "default"
         return jobs.launch("train", snapshot, user, queue=queue, constitution_version=version, derived_from=derived)
 
 

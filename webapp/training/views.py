@@ -21,7 +21,8 @@ from webapp.training.services import launch_self_rewarding, launch_training, pre
 
 def inputs(data: dict) -> dict:
     """What an evaluation runs on, besides its choices."""
-    return {k: data.get(k) for k in ("constitution_version", "prompt_set", "dataset", "benign_set")} | picked(data)
+    return {k: data.get(k) for k in ("constitution_version", "prompt_set", "dataset", "benign_set")} | picked(data) | {
+        "shards": data.get("shards") or 1, "queue": data.get("queue") or "default"}
 
 
 def _versions(request):
@@ -55,7 +56,8 @@ def training_list(request):
 def new_training(request):
     return _launch_page(request, _form(request, request.POST or None), "training/new.html",
                         lambda data: launch_training(request.user, data["name"], chosen(TrainConfig, data),
-                                                     data["dataset"], data["constitution_version"]), "Training run")
+                                                     data["dataset"], data["constitution_version"],
+                                                     ray=bool(data.get("ray"))), "Training run")
 
 
 @role_required("operator")

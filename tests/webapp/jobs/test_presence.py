@@ -43,3 +43,14 @@ def test_a_live_worker_announces_its_queues_and_withdraws_when_it_stops(no_annou
     assert 'id="no-worker"' not in client.get(f"/jobs/{job.pk}/").content.decode()
     worker.stop()
     assert presence.serves("gpu") is False
+
+
+@pytest.mark.django_db
+def test_the_ray_queue_and_training_on_ray_are_offered_only_while_a_ray_worker_is_alive(no_announcements, client_as):
+    client = client_as("operator")
+    assert 'value="ray"' not in client.get("/prompts/sample/").content.decode()
+    assert 'name="ray"' not in client.get("/training/new/").content.decode()
+    presence.announce("ray-worker@test", ["ray"], 0)
+    assert 'value="ray"' in client.get("/prompts/sample/").content.decode()
+    page = client.get("/training/new/").content.decode()
+    assert 'name="ray"' in page and 'value="gpu"' in device_options(page)  # the cluster may have GPUs
