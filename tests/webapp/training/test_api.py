@@ -38,3 +38,17 @@ def test_the_registry_is_listed_over_the_api(client_as):
     TrainedModel.objects.create(name="api-listed", kind="reward", method="reward", base_model="b", path="/p")
     rows = client_as("viewer").get("/api/training/models").json()
     assert [(r["name"], r["kind"]) for r in rows] == [("api-listed", "reward")]
+
+
+def test_the_api_shards_an_evaluation_and_sends_training_to_the_ray_queue(client_as, dataset, small_set):
+    d = dataset()
+    client = client_as("operator")
+    harmful = post(client, "/api/training/evaluations", {"config": {"kind": "behaviour"}, "prompt_set": small_set.pk,
+                                                         "benign_set": small_set.pk, "shards": 2, "queue": "ray"})
+    assert harmful.status_code == 201
+    parent = Job.objects.get(pk=harmful.json()["job"])
+    assert parent.shards.count() == 2 and {s.queue for s in parent.shards.all()} == {"ray"}
+    assert post(client, "/api/training/evaluations", {"config": {"kind": "behaviour"}, "prompt_set": small_set.pk,
+                                                      "benign_set": small_set.pk, "queue": "moon"}).status_code == 400
+    run = post(client, "/api/training/runs", {"name": "on-ray", "dataset": d.pk, "config": {"max_steps": 2}, "ray": True})
+    assert run.status_code == 201 and run.json()["queue"] == "ray"
