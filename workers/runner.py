@@ -134,7 +134,8 @@ class JobContext:
             from workers.ray_jobs import RayChild
 
             self.child = RayChild(self.job.pk, self.job.attempts, argv, str(settings.BASE_DIR), config)
-            self.log(f"submitted to the Ray cluster at {settings.RAY_ADDRESS} as {self.child.id}\n")
+            self.log(f"submitted to the Ray cluster as {self.child.id} (dashboard: {settings.RAY_ADDRESS}/#/jobs/"
+                     f"{self.child.id})\n")
         else:
             self.child = LocalChild(argv, self.log)
         error: dict | None = None

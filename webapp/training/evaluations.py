@@ -77,6 +77,12 @@ def launch_evaluation(user, choices: dict, constitution_version=None, prompt_set
                                    "prompt_set": prompt_set.pk if prompt_set else None,
                                    "dataset": dataset.pk if dataset else None} | pick(limit, offset, sample_seed) | (
         {"benign_set": benign.pk, "benign_set_name": benign.name} if benign else {})
+    if shards > 1:  # every shard needs something to evaluate
+        available = dataset.rows or 0 if dataset is not None else max(prompt_set.prompts.count() - offset, 0)
+        items = min(limit or available, available)
+        if shards > items:
+            raise UserError(f"{shards} shards for {items} {'pairs' if dataset is not None else 'prompts'}: at most one "
+                            f"shard per item")
     derived = dataset_lineage(dataset) | lineage(*models)
     with transaction.atomic():
         if shards > 1:

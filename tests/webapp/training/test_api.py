@@ -50,5 +50,8 @@ def test_the_api_shards_an_evaluation_and_sends_training_to_the_ray_queue(client
     assert parent.shards.count() == 2 and {s.queue for s in parent.shards.all()} == {"ray"}
     assert post(client, "/api/training/evaluations", {"config": {"kind": "behaviour"}, "prompt_set": small_set.pk,
                                                       "benign_set": small_set.pk, "queue": "moon"}).status_code == 400
+    too_many = post(client, "/api/training/evaluations", {"config": {"kind": "behaviour"}, "prompt_set": small_set.pk,
+                                                          "benign_set": small_set.pk, "shards": 5})
+    assert too_many.status_code == 400 and "5 shards for 4 prompts" in too_many.json()["detail"]
     run = post(client, "/api/training/runs", {"name": "on-ray", "dataset": d.pk, "config": {"max_steps": 2}, "ray": True})
     assert run.status_code == 201 and run.json()["queue"] == "ray"
