@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import queue
 import shlex
 import shutil
 import signal
@@ -21,6 +22,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -86,23 +88,30 @@ class RayChild:
             raise TransientError(f"earlier attempts still run on the Ray cluster after a stop: {', '.join(running)}")
 
     def lines(self) -> Iterator[str]:
-        """The Ray job's log (stdout and stderr together) as lines, while it runs."""
-        loop = asyncio.new_event_loop()
-        tail = self.client.tail_job_logs(self.id)
+        """The Ray job's log (stdout and stderr together) as lines, while it runs. Ray streams it
+        over a websocket (asyncio); a thread of its own runs that loop, so this works whether or
+        not the calling thread already has an event loop."""
+        chunks: queue.Queue[str | None] = queue.Queue()
+
+        def pump() -> None:
+            async def tail() -> None:
+                async for chunk in self.client.tail_job_logs(self.id):
+                    chunks.put(chunk)
+
+            try:
+                asyncio.run(tail())
+            except Exception as exc:  # noqa: BLE001 - the stream broke; wait() still reads how the job ended
+                chunks.put(f"\nthe log stream from Ray broke: {exc}\n")
+            finally:
+                chunks.put(None)
+
+        threading.Thread(target=pump, daemon=True, name=f"ray-log-{self.id}").start()
         pending = ""
-        try:
-            while True:
-                try:
-                    chunk = loop.run_until_complete(anext(tail))
-                except StopAsyncIteration:
-                    break
-                *complete, pending = (pending + chunk).split("\n")
-                yield from (line + "\n" for line in complete)
-            if pending:
-                yield pending
-        finally:
-            loop.run_until_complete(tail.aclose())  # type: ignore[attr-defined]
-            loop.close()
+        while (chunk := chunks.get()) is not None:
+            *complete, pending = (pending + chunk).split("\n")
+            yield from (line + "\n" for line in complete)
+        if pending:
+            yield pending
 
     def wait(self) -> int:
         from ray.job_submission import JobStatus

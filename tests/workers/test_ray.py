@@ -3,6 +3,7 @@ CHARTER_RAY_ADDRESS names, streams its events back into the job, maps Cancel to 
 job and reports a failure with the log tail. Tested against a local single-node cluster with two
 CPUs (two jobs at once) that this module starts, with its own ports and folder."""
 
+import asyncio
 import sys
 from pathlib import Path
 
@@ -109,8 +110,12 @@ def test_a_ray_job_that_fails_fails_the_attempt_with_rays_reason_and_the_log_tai
     ctx = JobContext(job, engine.claim(job.pk, WORKER_NAME))
     ctx.job.refresh_from_db()
     script = "import sys; print('the data was not where it should be', file=sys.stderr); sys.exit(3)"
-    with pytest.raises(ChildCrashed) as failure:
+
+    async def with_a_loop_running():  # as in a thread that has one (this test process's Playwright did)
         ctx.run_child([sys.executable, "-c", script], lambda event: None)
+
+    with pytest.raises(ChildCrashed) as failure:
+        asyncio.run(with_a_loop_running())
     message = str(failure.value)
     assert "exit code 3" in message and "the data was not where it should be" in message
     assert "(Ray job charter-job-" in message
