@@ -5,6 +5,7 @@ CPUs (two jobs at once) that this module starts, with its own ports and folder."
 
 import asyncio
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -110,12 +111,19 @@ def test_a_ray_job_that_fails_fails_the_attempt_with_rays_reason_and_the_log_tai
     ctx = JobContext(job, engine.claim(job.pk, WORKER_NAME))
     ctx.job.refresh_from_db()
     script = "import sys; print('the data was not where it should be', file=sys.stderr); sys.exit(3)"
+    raised: list[BaseException] = []
 
-    async def with_a_loop_running():  # as in a thread that has one (this test process's Playwright did)
-        ctx.run_child([sys.executable, "-c", script], lambda event: None)
+    async def with_a_loop_running() -> None:  # the calling thread may run an event loop (Playwright's does)
+        try:
+            ctx.run_child([sys.executable, "-c", script], lambda event: None)
+        except BaseException as exc:  # noqa: BLE001 - handed to the test's assertions
+            raised.append(exc)
 
-    with pytest.raises(ChildCrashed) as failure:
-        asyncio.run(with_a_loop_running())
-    message = str(failure.value)
+    thread = threading.Thread(target=asyncio.run, args=(with_a_loop_running(),))
+    thread.start()
+    thread.join(timeout=300)
+    [failure] = raised
+    assert isinstance(failure, ChildCrashed)
+    message = str(failure)
     assert "exit code 3" in message and "the data was not where it should be" in message
     assert "(Ray job charter-job-" in message
