@@ -59,18 +59,18 @@ class RayChild:
                             "the cluster's dashboard address (http://HEAD:8265)")
         from ray.job_submission import JobSubmissionClient
 
-        try:
-            self.client = JobSubmissionClient(settings.RAY_ADDRESS)
-        except (ConnectionError, RuntimeError) as exc:
-            raise TransientError(f"cannot reach the Ray cluster at {settings.RAY_ADDRESS}: {exc}") from exc
-        self._stop_earlier(job_id)
         cpus, gpus = resources(config)
         env = {k: v for k, v in os.environ.items() if k.startswith(PASSED) and k not in KEPT_OUT}
-        self.id = self.client.submit_job(
-            entrypoint=f"cd {shlex.quote(cwd)} && exec {shlex.join(argv)}",
-            submission_id=f"charter-job-{job_id}-attempt-{attempt}-{time.time_ns() % 10**6}",
-            entrypoint_num_cpus=cpus, entrypoint_num_gpus=gpus,
-            runtime_env={"env_vars": env | {"PYTHONUNBUFFERED": "1"}}, metadata={"charter_job": str(job_id)})
+        try:  # a cluster that cannot be reached or refuses now is a transient fault: retried with backoff
+            self.client = JobSubmissionClient(settings.RAY_ADDRESS)
+            self._stop_earlier(job_id)
+            self.id = self.client.submit_job(
+                entrypoint=f"cd {shlex.quote(cwd)} && exec {shlex.join(argv)}",
+                submission_id=f"charter-job-{job_id}-attempt-{attempt}-{time.time_ns() % 10**6}",
+                entrypoint_num_cpus=cpus, entrypoint_num_gpus=gpus,
+                runtime_env={"env_vars": env | {"PYTHONUNBUFFERED": "1"}}, metadata={"charter_job": str(job_id)})
+        except (ConnectionError, RuntimeError) as exc:
+            raise TransientError(f"the Ray cluster at {settings.RAY_ADDRESS} did not take the job: {exc}") from exc
         self.message = ""
 
     def _stop_earlier(self, job_id: int, patience: float = 60) -> None:

@@ -127,3 +127,13 @@ def test_a_ray_job_that_fails_fails_the_attempt_with_rays_reason_and_the_log_tai
     message = str(failure)
     assert "exit code 3" in message and "the data was not where it should be" in message
     assert "(Ray job charter-job-" in message
+
+
+def test_a_ray_cluster_that_cannot_be_reached_is_a_transient_fault(settings):
+    from alignment.errors import TransientError
+    from alignment.training.launch import free_port
+    from workers.ray_jobs import RayChild
+
+    settings.RAY_ADDRESS = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    with pytest.raises(TransientError, match="did not take the job"):
+        RayChild(1, 1, [sys.executable, "-c", "pass"], "/", None)
