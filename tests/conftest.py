@@ -168,6 +168,16 @@ def wait_for(predicate, timeout: float = 120, interval: float = 0.25, message: s
     raise AssertionError(f"timed out after {timeout}s waiting for {message}")
 
 
+def loaded_addresses(html: str) -> list[str]:
+    """Every address a page loads or links to (src and href attributes). Tests check these for other
+    hosts rather than the page's text, which holds random tokens (a CSRF token may spell "cdn")."""
+    return re.findall(r'(?:src|href)\s*=\s*["\']([^"\']*)', html)
+
+
+def served_here(address: str) -> bool:
+    return address.startswith(("/", "#", "?")) and not address.startswith("//")
+
+
 def job_status(job_id: int) -> str:
     from webapp.jobs.models import Job
 
