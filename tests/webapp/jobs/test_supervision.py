@@ -105,10 +105,13 @@ def test_make_run_restarts_what_dies_and_releases_a_dead_workers_jobs(tmp_path):
     finally:
         os.killpg(proc.pid, signal.SIGINT)
         proc.wait(timeout=60)
-    time.sleep(1)
-    left = [p for p in psutil.process_iter(["cmdline", "status"])
-            if str(tmp_path) in " ".join(p.info["cmdline"] or []) and p.info["status"] != psutil.STATUS_ZOMBIE]
-    assert not left, "make run left processes behind"
+
+    def left():
+        return [p for p in psutil.process_iter(["cmdline", "status"])
+                if str(tmp_path) in " ".join(p.info["cmdline"] or []) and p.info["status"] != psutil.STATUS_ZOMBIE]
+
+    # The groups were sent SIGKILL before make run exited; give the kernel time to deliver it.
+    wait(lambda: not left(), 30, "make run's processes to be gone", tail=lambda: str(left()))
 
 
 def test_a_launch_while_the_broker_is_down_is_queued_and_sent_when_it_is_back(client_as, small_set, monkeypatch):
