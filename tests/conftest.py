@@ -48,6 +48,19 @@ def small_set(db):
     return prompt_set
 
 
+@pytest.fixture
+def long_set(db):
+    """Prompts that ask for long answers: sampling them runs long enough to be cancelled mid-way."""
+    from webapp.prompts.models import Prompt, PromptSet
+
+    prompt_set = PromptSet.objects.create(name="long", description="twelve requests for long stories")
+    Prompt.objects.bulk_create([
+        Prompt(prompt_set=prompt_set, key=f"l{i:02d}", category="test",
+               text=f"Write a long, detailed story of at least {300 + 20 * i} words about a lighthouse keeper.")
+        for i in range(12)])
+    return prompt_set
+
+
 def database_url() -> str:
     """The URL of the test database pytest-django created, for processes we start."""
     from django.db import connection

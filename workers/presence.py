@@ -15,6 +15,7 @@ from webapp.core import presence
 
 log = logging.getLogger(__name__)
 _stop = threading.Event()
+_threads: list[threading.Thread] = []
 
 
 def _gpus() -> int:
@@ -44,12 +45,16 @@ def _start(sender, **_) -> None:
             if _stop.wait(presence.EVERY_SECONDS):
                 return
 
-    threading.Thread(target=beat, name="presence", daemon=True).start()
+    thread = threading.Thread(target=beat, name="presence", daemon=True)
+    _threads.append(thread)
+    thread.start()
 
 
 @worker_shutdown.connect
 def _stop_announcing(sender, **_) -> None:
     _stop.set()
+    for thread in _threads:  # an announcement in flight must not land after the withdrawal
+        thread.join(timeout=5)
     try:
         presence.withdraw(sender.hostname)
     except Exception as exc:  # noqa: BLE001 - the key expires anyway

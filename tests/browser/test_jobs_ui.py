@@ -38,9 +38,9 @@ def test_an_operator_launches_sampling_and_watches_it_finish(login, live_server,
     expect(row.locator(".pill")).to_have_text("succeeded")
 
 
-def test_the_cancel_button_stops_a_running_job(login, live_server, worker, small_set):
+def test_the_cancel_button_stops_a_running_job(login, live_server, worker, long_set):
     page = login("operator")
-    job = launch(page, live_server, small_set, limit="4", max_tokens="400", batch="1")
+    job = launch(page, live_server, long_set, limit="12", max_tokens="400", batch="1")
     expect(page.locator("#job-live [data-field=status]")).to_have_text("running", timeout=60_000)
     page.click("#cancel-button")
     expect(page.locator("#job-live [data-field=status]")).to_have_text("cancelled", timeout=30_000)

@@ -26,12 +26,18 @@ def test_an_operator_launches_a_training_run_and_watches_it_finish(login, live_s
     page.click("button[type=submit]")
     page.wait_for_url(re.compile(r"/jobs/\d+/$"))
     expect(page.locator("#job-live [data-field=status]")).to_have_text("succeeded", timeout=240_000)
+    expect(page.locator("#job-live")).to_have_attribute("data-finished", "1")  # the final panels are in
     expect(page.locator("#metrics-chart .main-svg").first).to_be_visible()
-    panels = page.locator("#metrics-chart text[class^=y][class$=title]").count()  # plotly: ytitle, y2title, ...
-    expect(page.locator("#metrics-chart .ytitle")).to_have_text("loss")  # the method's own metric leads
-    expect(page.locator(f"#metrics-chart .y{panels}title")).to_have_text("memory_mb")  # bookkeeping comes last
+    # The method's own metric leads, bookkeeping comes last (plotly names the panels' titles ytitle,
+    # y2title, ...); checked in one step, since the page redraws the chart once more as the job ends.
+    page.wait_for_function("""() => {
+        const titles = document.querySelectorAll("#metrics-chart text[class^=y][class$=title]");
+        const first = document.querySelector("#metrics-chart .ytitle");
+        const last = document.querySelector("#metrics-chart .y" + titles.length + "title");
+        return titles.length > 1 && first && first.textContent === "loss" && last && last.textContent === "memory_mb";
+    }""")
     expect(page.locator("#metric-numbers")).to_contain_text("total_flos = ")  # reported once: a number, not a plot
-    assert "total_flos" not in page.locator("#metrics-chart").inner_text()
+    expect(page.locator("#metrics-chart")).not_to_contain_text("total_flos")
     expect(page.locator("#trained-model-name")).to_have_text(name)
     job = Job.objects.get(kind="train")
     page.click("nav >> text=Training")

@@ -2,10 +2,10 @@
 
 import os
 import signal
-import time
 
 import psutil
 import pytest
+from django.utils import timezone
 
 from tests.conftest import job_status, wait_for
 from webapp.jobs import services
@@ -47,20 +47,22 @@ def test_a_sampling_job_stores_n_real_responses_per_prompt(worker, small_set, ma
     assert job.result == {"responses": 8, "prompts": 4}
 
 
-def test_cancel_stops_a_running_job_within_seconds(worker, small_set, make_user):
-    job = launch_sampling(make_user("operator"), small_set, params(max_new_tokens=400, batch_size=1))
+def test_cancel_stops_a_running_job_within_seconds(worker, long_set, make_user):
+    job = launch_sampling(make_user("operator"), long_set, params(max_new_tokens=400, batch_size=1))
     wait_for(lambda: sampler_children(worker), timeout=60, message="the sampler child to start")
-    asked = time.time()
+    asked = timezone.now()
     services.cancel(Job.objects.get(pk=job.pk))
-    job = finished(job.pk, timeout=30)
+    job = finished(job.pk, timeout=60)
     assert job.status == "cancelled"
-    assert time.time() - asked < 10
+    # Timed by the job's own end, not by this test's polling.
+    assert (job.finished_at - asked).total_seconds() < 20
     wait_for(lambda: not sampler_children(worker), timeout=10, message="the child to be killed")
 
 
-def test_a_killed_worker_job_is_requeued_and_finished_by_another_without_duplicates(start_worker, small_set, make_user):
+def test_a_killed_worker_job_is_requeued_and_finished_by_another_without_duplicates(start_worker, long_set, make_user):
     first = start_worker(beat=False)
-    job = launch_sampling(make_user("operator"), small_set, params(batch_size=1, max_new_tokens=24))
+    # Twelve prompts, so that "some but not all" is a wide window to kill the worker in.
+    job = launch_sampling(make_user("operator"), long_set, params(batch_size=1, max_new_tokens=24))
     # Kill the worker after it stored some but not all responses.
     wait_for(lambda: Response.objects.filter(job_id=job.pk).exists(), timeout=120, message="first responses")
     first.kill9()
@@ -70,7 +72,7 @@ def test_a_killed_worker_job_is_requeued_and_finished_by_another_without_duplica
     assert job.status == "succeeded", job.error
     assert job.attempts == 2
     assert "stopped heartbeating" in job.log
-    assert Response.objects.filter(job=job).count() == 8  # no duplicates, none missing
+    assert Response.objects.filter(job=job).count() == 24  # no duplicates, none missing
 
 
 def test_a_crashed_child_is_a_failed_attempt_with_its_log_tail_then_retried(worker, small_set, make_user):

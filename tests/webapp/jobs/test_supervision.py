@@ -81,8 +81,8 @@ def test_make_run_restarts_what_dies_and_releases_a_dead_workers_jobs(tmp_path):
         again = wait(lambda: Job.objects.filter(pk=job.pk, status="running", attempts=2).first(), 60,
                      "the job to run again")
         recovered = time.time() - killed
-        assert recovered < 30, f"the job ran again after {recovered:.1f} s"
-        assert "worker" in again.log and "re-queued" in again.log
+        # Released by make run as it saw the worker die, not by the reaper once the heartbeat went stale.
+        assert "died; re-queued" in again.log and "stopped heartbeating" not in again.log, again.log
         print(json.dumps({"worker_killed_to_job_running_s": round(recovered, 1)}))
 
         import redis as redis_client

@@ -1,6 +1,7 @@
 """Training jobs on a real Celery worker: metrics stream into the job, the model is registered
 and usable by later runs, cancel stops the trainer, a killed worker's run resumes."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -64,18 +65,19 @@ def test_cancel_stops_a_training_run_and_its_trainer(worker, dataset, model_name
 def test_a_killed_worker_run_resumes_from_its_checkpoint_on_another_worker(start_worker, dataset, model_name, make_user):
     first = start_worker(beat=False)
     job = launch_training(make_user("operator"), model_name("resume"),
-                          {"method": "sft", **TINY, "max_steps": 4, "save_steps": 2, "learning_rate": 1e-4},
+                          {"method": "sft", **TINY, "max_steps": 8, "save_steps": 2, "learning_rate": 1e-4},
                           dataset())
     wait_for(lambda: "checkpoint at step 2" in Job.objects.get(pk=job.pk).log, timeout=240, message="checkpoint 2")
-    first.kill9()
+    first.kill9()  # after checkpoint 2, most often before checkpoint 4, and long before step 8
     start_worker()  # a second worker, with the reaper's schedule
     job = finished(job.pk, timeout=300)
     assert job.status == "succeeded", job.error
     assert job.attempts == 2
-    assert "resuming from" in job.log and "checkpoint-2" in job.log
+    resumed = job.result["resumed_from"]
+    assert re.search(r"checkpoint-[246]$", resumed) and f"resuming from {resumed}" in job.log, (resumed, job.log)
     steps = list(JobMetric.objects.filter(job=job, name="loss").order_by("step").values_list("step", flat=True))
-    assert steps == [1, 2, 3, 4]  # each step once: none repeated, none lost
-    assert job.result["global_step"] == 4 and job.result["resumed_from"].endswith("checkpoint-2")
+    assert steps == list(range(1, 9))  # each step once: none repeated, none lost
+    assert job.result["global_step"] == 8
 
 
 def rank_processes(worker, rank: str):
