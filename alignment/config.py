@@ -69,6 +69,13 @@ class Config:
         return _hints(cls)[f.name]
 
     @classmethod
+    def from_snapshot(cls: type[C], snapshot: Mapping[str, Any], **files: str) -> C:
+        """The config a job snapshotted at launch: its choices, without the other keys the job
+        stored beside them (names, ids of its inputs, its shard)."""
+        names = set(cls.choice_names())
+        return cls.from_choices({k: v for k, v in snapshot.items() if k in names}, **files)
+
+    @classmethod
     def from_choices(cls: type[C], data: Mapping[str, Any], **files: str) -> C:
         """A checked config from chosen values (unknown keys and wrong types refused, bounds and
         cross-field rules checked) plus the files, which only the runner passes."""

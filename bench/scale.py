@@ -79,7 +79,7 @@ def training(processes: int, steps: int, folder: Path) -> float:
     path.write_text(yaml.safe_dump(vars(config)))
     command = [sys.executable, "-m", "alignment", "train", "--events", "--config", str(path)]
     if processes > 1:
-        command = launcher(config, folder, gpu=False) + command[1:]
+        command = launcher(config, folder) + command[1:]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, env={**os.environ, "OMP_NUM_THREADS": "1"})
     if done.returncode:
         raise RuntimeError(done.stderr[-2000:])

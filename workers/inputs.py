@@ -17,8 +17,7 @@ C = TypeVar("C", bound=Config)
 
 def config_of(job: Job, cls: type[C], **files: str) -> C:
     """The run's config: the choices the job snapshotted at launch, plus the files written here."""
-    names = set(cls.choice_names())
-    return cls.from_choices({k: v for k, v in job.config.items() if k in names}, **files)
+    return cls.from_snapshot(job.config, **files)
 
 
 def write_rows(job: Job, name: str, rows: Iterable[dict]) -> str:

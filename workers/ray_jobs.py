@@ -40,11 +40,9 @@ KEPT_OUT = ("CHARTER_SECRET_KEY", "CHARTER_RAY_ADDRESS")
 
 def resources(config: Config | None) -> tuple[float, float]:
     """(CPUs, GPUs) the Ray job's entrypoint asks the cluster for."""
-    processes = int(getattr(config, "processes", 1))
-    if getattr(config, "device", "") == "gpu":
-        return 1, processes
-    if hasattr(config, "device"):  # a training run on CPU: a core per process
-        return processes, 0
+    if config is not None and config.KIND == "train":  # a GPU per process on device gpu, else a core each
+        processes = int(getattr(config, "processes", 1))
+        return (1, processes) if getattr(config, "device", "") == "gpu" else (processes, 0)
     return 1, settings.RAY_JOB_GPUS
 
 

@@ -15,8 +15,9 @@ from alignment.errors import UserError
 from alignment.training.config import TrainConfig
 
 
-def accelerate_config(config: TrainConfig, gpu: bool) -> dict:
+def accelerate_config(config: TrainConfig) -> dict:
     """The accelerate config for a run of `config.processes` processes on one machine."""
+    gpu = config.device == "gpu"
     common = {"compute_environment": "LOCAL_MACHINE", "num_machines": 1, "machine_rank": 0,
               "num_processes": config.processes, "mixed_precision": "bf16" if gpu else "no",
               "dynamo_config": {"dynamo_backend": "NO"}, "use_cpu": False, "rdzv_backend": "static",
@@ -42,12 +43,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def launcher(config: TrainConfig, folder: Path, gpu: bool) -> list[str]:
+def launcher(config: TrainConfig, folder: Path) -> list[str]:
     """The argv that starts the run's processes, `-m alignment train ...` to follow; the accelerate
     config goes into the run folder beside the run's other inputs."""
     if config.strategy in ("zero2", "zero3") and importlib.util.find_spec("deepspeed") is None:
         raise UserError(f"strategy {config.strategy} needs DeepSpeed on this worker (pip install deepspeed)")
     path = folder / "accelerate.yaml"
-    path.write_text(yaml.safe_dump(accelerate_config(config, gpu), sort_keys=False), encoding="utf-8")
+    path.write_text(yaml.safe_dump(accelerate_config(config), sort_keys=False), encoding="utf-8")
     return [sys.executable, "-m", "accelerate.commands.launch", "--config_file", str(path),
             "--main_process_port", str(free_port())]

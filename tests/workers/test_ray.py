@@ -137,3 +137,14 @@ def test_a_ray_cluster_that_cannot_be_reached_is_a_transient_fault(settings):
     settings.RAY_ADDRESS = f"http://127.0.0.1:{free_port()}"  # nothing listens there
     with pytest.raises(TransientError, match="did not take the job"):
         RayChild(1, 1, [sys.executable, "-c", "pass"], "/", None)
+
+
+def test_a_ray_job_asks_the_cluster_for_a_gpu_per_training_process_on_gpu_else_a_core_each(settings):
+    from alignment.sampling import SampleConfig
+    from alignment.training.config import TrainConfig
+    from workers.ray_jobs import resources
+
+    settings.RAY_JOB_GPUS = 1
+    assert resources(TrainConfig(method="dpo", processes=2, device="gpu")) == (1, 2)
+    assert resources(TrainConfig(method="dpo", processes=2, device="cpu")) == (2, 0)
+    assert resources(SampleConfig()) == (1, 1)  # other kinds: a core and CHARTER_RAY_JOB_GPUS

@@ -78,7 +78,7 @@ def launch_evaluation(user, choices: dict, constitution_version=None, prompt_set
                                    "dataset": dataset.pk if dataset else None} | pick(limit, offset, sample_seed) | (
         {"benign_set": benign.pk, "benign_set_name": benign.name} if benign else {})
     if shards > 1:  # every shard needs something to evaluate
-        available = dataset.rows or 0 if dataset is not None else max(prompt_set.prompts.count() - offset, 0)
+        available = (dataset.rows or 0) if dataset is not None else max(prompt_set.prompts.count() - offset, 0)
         items = min(limit or available, available)
         if shards > items:
             raise UserError(f"{shards} shards for {items} {'pairs' if dataset is not None else 'prompts'}: at most one "
@@ -153,8 +153,7 @@ def merge_shards(parent) -> dict:
 
     per_shard = [r.get("items", []) for r in parent.shards.order_by("shard").values_list("result", flat=True)]
     items = [item for row in itertools.zip_longest(*per_shard) for item in row if item is not None]
-    config = EvalConfig.from_choices({k: v for k, v in parent.config.items() if k in EvalConfig.choice_names()})
-    summary = summarize(config, items)
+    summary = summarize(EvalConfig.from_snapshot(parent.config), items)
     return {"evaluation": record_result(parent, items, summary).pk, **summary}
 
 

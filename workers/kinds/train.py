@@ -34,7 +34,7 @@ def run(ctx: JobContext) -> dict:
     if config.processes > 1:  # accelerate starts the processes; only rank 0 reports
         from alignment.training.launch import launcher as accelerate_launcher
 
-        launcher = accelerate_launcher(config, run_folder(job), gpu=config.device == "gpu" or job.queue.startswith("gpu"))
+        launcher = accelerate_launcher(config, run_folder(job))
     ctx.run_kind(config, on_event, launcher=launcher)
     model = register(job, summary)
     return {"model": model.name, "path": model.path, "global_step": summary["global_step"],

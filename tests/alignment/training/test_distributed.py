@@ -31,8 +31,7 @@ def two_ranks(tmp_path: Path, device: str) -> subprocess.CompletedProcess:
     config = TrainConfig(method="dpo", dataset=str(tmp_path / "pref.jsonl"), output=str(tmp_path / "run"), device=device,
                          max_steps=2, batch_size=2, max_length=64, save_steps=100, processes=2)
     (tmp_path / "train.yaml").write_text(yaml.safe_dump(vars(config)))
-    argv = launcher(config, tmp_path, gpu=device == "gpu") + ["-m", "alignment", "train", "--events", "--config",
-                                                              str(tmp_path / "train.yaml")]
+    argv = launcher(config, tmp_path) + ["-m", "alignment", "train", "--events", "--config", str(tmp_path / "train.yaml")]
     done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=500,
                           env={**os.environ, "OMP_NUM_THREADS": "1"})
     assert done.returncode == 0, done.stderr[-3000:]
@@ -53,10 +52,10 @@ def test_two_gloo_ranks_train_on_their_shards_and_only_rank_0_reports(tmp_path):
 
 def test_the_accelerate_configs_name_each_strategy():
     base = {"method": "dpo", "processes": 4, "device": "gpu"}
-    assert accelerate_config(TrainConfig(**base), gpu=True)["distributed_type"] == "MULTI_GPU"
-    zero3 = accelerate_config(TrainConfig(**base, strategy="zero3"), gpu=True)
+    assert accelerate_config(TrainConfig(**base))["distributed_type"] == "MULTI_GPU"
+    zero3 = accelerate_config(TrainConfig(**base, strategy="zero3"))
     assert zero3["distributed_type"] == "DEEPSPEED" and zero3["deepspeed_config"]["zero_stage"] == 3
-    fsdp = accelerate_config(TrainConfig(**base, strategy="fsdp"), gpu=True)
+    fsdp = accelerate_config(TrainConfig(**base, strategy="fsdp"))
     assert fsdp["distributed_type"] == "FSDP" and fsdp["num_processes"] == 4
 
 
@@ -78,7 +77,7 @@ def test_deepspeed_strategies_need_deepspeed_on_the_worker(tmp_path, monkeypatch
 
     monkeypatch.setattr(importlib.util, "find_spec", lambda name: None if name == "deepspeed" else object())
     with pytest.raises(UserError, match="needs DeepSpeed on this worker"):
-        launcher(TrainConfig(method="dpo", processes=2, device="gpu", strategy="zero2"), tmp_path, gpu=True)
+        launcher(TrainConfig(method="dpo", processes=2, device="gpu", strategy="zero2"), tmp_path)
 
 
 def test_the_memory_estimate_is_per_rank_for_each_strategy():
